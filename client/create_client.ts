@@ -1,0 +1,227 @@
+/**
+ * A typed Stripe Crypto Onramp client on `openapi-fetch`, with the types generated from
+ * `openapi.yaml`.
+ *
+ * @module
+ */
+import createClient, { type Client } from "openapi-fetch";
+import type { components, paths } from "../generated/stripe_onramp.ts";
+import { redactApiKeys, StripeApiError, type StripeErrorType } from "./errors.ts";
+import { encodeStripeForm, type FormValue } from "./form_body.ts";
+import { attemptsOf, createRetryingFetch, type Deps } from "./retrying_fetch.ts";
+import { MAX_BACKOFF_MS } from "./retry.ts";
+
+/** Parameters of a create call, exactly as `openapi.yaml` describes them. */
+export type CreateSessionParams = components["schemas"]["CreateOnrampSessionParams"];
+/** A `crypto.onramp_session` object. */
+export type CryptoOnrampSession = components["schemas"]["CryptoOnrampSession"];
+/** A page of sessions. */
+export type CryptoOnrampSessionList = components["schemas"]["CryptoOnrampSessionList"];
+/** The estimated quotes for every currency–network pair. */
+export type OnrampQuotes = components["schemas"]["OnrampQuotes"];
+/** Filters and cursors of a list call. */
+export type ListSessionsParams = NonNullable<
+  paths["/v1/crypto/onramp_sessions"]["get"]["parameters"]["query"]
+>;
+/** Parameters of a quotes call. */
+export type QuoteParams = NonNullable<
+  paths["/v1/crypto/onramp_quotes"]["get"]["parameters"]["query"]
+>;
+
+/** Stripe's production API. */
+export const STRIPE_API_BASE = "https://api.stripe.com";
+
+/** Options of {@linkcode createOnrampClient}. */
+export interface OnrampClientOptions {
+  /** Stripe secret (`sk_…`) or restricted (`rk_…`) key. Sent only to `baseUrl`. */
+  secretKey: string;
+  /** Where the API lives; point it at a mock in tests. @default {"https://api.stripe.com"} */
+  baseUrl?: string;
+  /** A pinned `Stripe-Version` header value, e.g. `2026-07-29.dahlia;crypto_onramp_beta=v2`. */
+  stripeVersion?: string;
+  /** The deadline of each attempt, in milliseconds. @default {30000} */
+  timeoutMs?: number;
+  /** Retries after a retryable failure (network, timeout, 409, 429, 5xx). @default {2} */
+  maxNetworkRetries?: number;
+  /** The longest `Retry-After` worth waiting for; a longer one is returned as is. @default {5000} */
+  maxRetryAfterMs?: number;
+  /** Replaceable transport, clock, jitter and key generator. */
+  deps?: Deps;
+}
+
+/** Per-call options of {@linkcode OnrampClient.createSession}. */
+export interface CreateSessionOptions {
+  /** Reuse a key to make a repeated create return the first session. @default {a random UUID} */
+  idempotencyKey?: string;
+}
+
+/** The `openapi-fetch` client of the onramp paths, for calls the methods below do not cover. */
+export type OnrampApi = Client<paths>;
+
+/** The typed onramp client that {@linkcode createOnrampClient} returns. */
+export interface OnrampClient {
+  /** Creates a session (`POST /v1/crypto/onramp_sessions`). */
+  createSession(
+    params: CreateSessionParams,
+    options?: CreateSessionOptions,
+  ): Promise<CryptoOnrampSession>;
+  /** Retrieves a session by id (`GET /v1/crypto/onramp_sessions/{session}`). */
+  retrieveSession(id: string): Promise<CryptoOnrampSession>;
+  /** Lists sessions, newest first (`GET /v1/crypto/onramp_sessions`). */
+  listSessions(params?: ListSessionsParams): Promise<CryptoOnrampSessionList>;
+  /** Gets estimated quotes (`GET /v1/crypto/onramp_quotes`). */
+  getQuotes(params?: QuoteParams): Promise<OnrampQuotes>;
+  /** The underlying `openapi-fetch` client, with auth, encoding and retries, for other calls. */
+  readonly api: OnrampApi;
+}
+
+const FORM = "application/x-www-form-urlencoded";
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255; // facts §6
+
+function checkOptions(options: OnrampClientOptions): void {
+  const { secretKey, timeoutMs, maxNetworkRetries, maxRetryAfterMs } = options;
+  if (typeof secretKey !== "string" || !/^(sk|rk)_(live|test)_\S+$/.test(secretKey)) {
+    // Never echo the value: it may be a real key in the wrong place.
+    throw new TypeError(
+      "Cannot create onramp client as 'secretKey' is not a Stripe secret or restricted key: " +
+        "expected sk_live_…, sk_test_…, rk_live_… or rk_test_…",
+    );
+  }
+  for (const [name, value] of Object.entries({ timeoutMs, maxRetryAfterMs })) {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+      throw new RangeError(
+        `Cannot create onramp client as '${name}' must be a positive integer: current value is ${value}`,
+      );
+    }
+  }
+  if (
+    maxNetworkRetries !== undefined &&
+    !(Number.isInteger(maxNetworkRetries) && maxNetworkRetries >= 0)
+  ) {
+    throw new RangeError(
+      `Cannot create onramp client as 'maxNetworkRetries' must be a non-negative integer: current value is ${maxNetworkRetries}`,
+    );
+  }
+}
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set<StripeErrorType>([
+  "api_error",
+  "card_error",
+  "idempotency_error",
+  "invalid_request_error",
+]);
+
+function toStripeApiError(error: unknown, response: Response): StripeApiError {
+  const body = (error as { error?: Record<string, unknown> } | undefined)?.error;
+  const text = (key: string) => typeof body?.[key] === "string" ? body[key] as string : undefined;
+  const type = text("type");
+  const status = response.status;
+  return new StripeApiError({
+    type: type !== undefined && KNOWN_TYPES.has(type) ? type as StripeErrorType : "api_error",
+    code: text("code"),
+    param: text("param"),
+    message: redactApiKeys(
+      text("message") ?? `Stripe answered HTTP ${status} without an error body`,
+    ),
+    statusCode: status,
+    requestId: response.headers.get("request-id") ?? undefined,
+    retryable: status === 409 || status === 429 || status >= 500,
+    attempts: attemptsOf(response),
+  });
+}
+
+async function unwrap<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  let result: Awaited<typeof call>;
+  try {
+    result = await call;
+  } catch (cause) {
+    if (cause instanceof StripeApiError) throw cause;
+    // A 2xx whose body is not JSON (a captive proxy, a truncated answer).
+    throw new StripeApiError({ type: "api_error", message: "Stripe's answer could not be read" }, {
+      cause,
+    });
+  }
+  const { data, error, response } = result;
+  // Branch on the status, not on `error`: an empty error body leaves `error` undefined.
+  if (!response.ok || data === undefined) throw toStripeApiError(error, response);
+  return data;
+}
+
+/**
+ * Creates a typed client for Stripe's Crypto Onramp API that runs on Deno, Cloudflare Workers
+ * and Node.
+ *
+ * Bodies and queries use Stripe's bracket encoding; every create carries an
+ * `Idempotency-Key`, reused on its retries; failures are thrown as {@linkcode StripeApiError}.
+ *
+ * @example Create a session against a stand-in for Stripe
+ * ```ts
+ * import { createOnrampClient } from "./create_client.ts";
+ *
+ * const client = createOnrampClient({
+ *   secretKey: "sk_test_123",
+ *   deps: {
+ *     fetch: () =>
+ *       Promise.resolve(Response.json({ id: "cos_123", client_secret: "cos_123_secret_x" })),
+ *   },
+ * });
+ * const session = await client.createSession({ destination_currencies: ["eth"] });
+ * console.log(session.id); // "cos_123"
+ * ```
+ *
+ * @param options Key, endpoint, timeouts, retries and injectable dependencies.
+ * @returns The client.
+ * @throws {TypeError} When `secretKey` is not a Stripe secret or restricted key.
+ * @throws {RangeError} When a timing option is not a positive integer.
+ */
+export function createOnrampClient(options: OnrampClientOptions): OnrampClient {
+  checkOptions(options);
+  const {
+    secretKey,
+    baseUrl = STRIPE_API_BASE,
+    stripeVersion,
+    timeoutMs = 30_000,
+    maxNetworkRetries = 2,
+    maxRetryAfterMs = MAX_BACKOFF_MS,
+    deps = {},
+  } = options;
+  const headers: Record<string, string> = { Authorization: `Bearer ${secretKey}` };
+  if (stripeVersion !== undefined) headers["Stripe-Version"] = stripeVersion;
+
+  const api = createClient<paths>({
+    baseUrl,
+    headers,
+    fetch: createRetryingFetch({ timeoutMs, maxNetworkRetries, maxRetryAfterMs, deps }),
+    querySerializer: (query) => encodeStripeForm(query as unknown as Record<string, FormValue>),
+    bodySerializer: (body) => encodeStripeForm(body as unknown as Record<string, FormValue>),
+  });
+
+  return {
+    api,
+    async createSession(params, { idempotencyKey } = {}) {
+      const key = idempotencyKey ?? (deps.randomId ?? (() => crypto.randomUUID()))();
+      if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+        throw new RangeError(
+          `Cannot create onramp session as 'idempotencyKey' must be 1 to 255 characters: current length is ${key.length}`,
+        );
+      }
+      return await unwrap(api.POST("/v1/crypto/onramp_sessions", {
+        body: params,
+        headers: { "Content-Type": FORM, "Idempotency-Key": key },
+      }));
+    },
+    retrieveSession(id) {
+      return unwrap(api.GET("/v1/crypto/onramp_sessions/{session}", {
+        params: { path: { session: id } },
+      }));
+    },
+    listSessions(params = {}) {
+      return unwrap(api.GET("/v1/crypto/onramp_sessions", { params: { query: params } }));
+    },
+    getQuotes(params = {}) {
+      return unwrap(api.GET("/v1/crypto/onramp_quotes", { params: { query: params } }));
+    },
+  };
+}
