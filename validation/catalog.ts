@@ -1,0 +1,124 @@
+/**
+ * What the onramp accepts: currencies, networks, precisions and which network carries which
+ * currency. The value lists are checked against the types generated from `openapi.yaml`, so
+ * they cannot drift from the spec.
+ *
+ * @module
+ */
+import type { components } from "../generated/stripe_onramp.ts";
+
+/** A crypto network Stripe accepts in requests. */
+export type DestinationNetwork = components["schemas"]["DestinationNetwork"];
+/** A cryptocurrency Stripe accepts in requests. */
+export type DestinationCurrency = components["schemas"]["DestinationCurrency"];
+/** A fiat currency Stripe accepts in requests. */
+export type SourceCurrency = components["schemas"]["SourceCurrency"];
+/** A key of `wallet_addresses` naming a network. */
+export type WalletKey = Exclude<
+  keyof components["schemas"]["WalletAddressesParam"],
+  "destination_tags"
+>;
+
+/**
+ * Returns `list` unchanged; fails to compile when it misses a member of the generated union `U`
+ * (a foreign value fails too, through `readonly U[]`).
+ */
+function listingAll<U extends string>() {
+  return <const L extends readonly U[]>(list: L & ([U] extends [L[number]] ? unknown : never)): L =>
+    list;
+}
+
+/** Crypto networks, in the order the seed lists them. */
+export const DESTINATION_NETWORKS: readonly [DestinationNetwork, ...DestinationNetwork[]] =
+  listingAll<DestinationNetwork>()([
+    "avalanche",
+    "base",
+    "bitcoin",
+    "ethereum",
+    "polygon",
+    "solana",
+    "stellar",
+  ]);
+
+/** Cryptocurrencies, with the decimal places each accepts (seed: "18 decimal places for eth"). */
+export const CRYPTO_DECIMALS: { readonly [C in DestinationCurrency]: number } = {
+  avax: 18,
+  btc: 8, // satoshi; facts §4 marks it a guess, Bitcoin itself has 8
+  eth: 18,
+  matic: 18,
+  sol: 9, // lamports
+  usdc: 6,
+  xlm: 7, // stroops
+};
+
+/** Cryptocurrencies, in the order the seed lists them. */
+export const DESTINATION_CURRENCIES: readonly [DestinationCurrency, ...DestinationCurrency[]] =
+  listingAll<DestinationCurrency>()([
+    "avax",
+    "btc",
+    "eth",
+    "matic",
+    "sol",
+    "usdc",
+    "xlm",
+  ]);
+
+/** Fiat currencies; all take at most 2 decimals (seed: no fractional pennies). */
+export const SOURCE_CURRENCIES: readonly [SourceCurrency, ...SourceCurrency[]] = listingAll<
+  SourceCurrency
+>()(["eur", "gbp", "usd"]);
+
+/** Decimal places of every fiat currency the onramp takes. */
+export const FIAT_DECIMALS = 2;
+
+/**
+ * Which currencies each network carries (facts §3). Ethereum, Solana and Avalanche are
+ * confirmed by Stripe's quote examples; the others are the pairs third-party integrations use.
+ */
+export const NETWORK_CURRENCIES: {
+  readonly [N in DestinationNetwork]: readonly DestinationCurrency[];
+} = {
+  avalanche: ["avax", "usdc"],
+  base: ["eth", "usdc"],
+  bitcoin: ["btc"],
+  ethereum: ["eth", "usdc"],
+  polygon: ["matic", "usdc"],
+  solana: ["sol", "usdc"],
+  stellar: ["xlm", "usdc"],
+};
+
+/** The `wallet_addresses` key of each network: Base's is `base_network` (facts §2). */
+export const WALLET_KEYS: { readonly [N in DestinationNetwork]: WalletKey } = {
+  avalanche: "avalanche",
+  base: "base_network",
+  bitcoin: "bitcoin",
+  ethereum: "ethereum",
+  polygon: "polygon",
+  solana: "solana",
+  stellar: "stellar",
+};
+
+/** The network of each `wallet_addresses` key. */
+export const NETWORK_OF_WALLET_KEY: { readonly [K in WalletKey]: DestinationNetwork } = {
+  avalanche: "avalanche",
+  base_network: "base",
+  bitcoin: "bitcoin",
+  ethereum: "ethereum",
+  polygon: "polygon",
+  solana: "solana",
+  stellar: "stellar",
+};
+
+/** Networks whose assets use destination tags (seed: "tag-based assets such as XLM"). */
+export const TAG_NETWORKS: readonly DestinationNetwork[] = ["stellar"];
+
+/**
+ * Whether `network` carries `currency`.
+ *
+ * @param network A destination network.
+ * @param currency A destination currency.
+ * @returns `true` when the pair can be bought.
+ */
+export function carries(network: DestinationNetwork, currency: DestinationCurrency): boolean {
+  return NETWORK_CURRENCIES[network].includes(currency);
+}

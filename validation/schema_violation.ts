@@ -1,0 +1,110 @@
+/**
+ * Turns the first Zod issue of a failed validation into a Stripe-shaped violation that names
+ * the parameter in Stripe's bracket notation.
+ *
+ * @module
+ */
+import type { z } from "@hono/zod-openapi";
+import type { RuleViolation } from "./rules.ts";
+
+/**
+ * Writes a path in Stripe's bracket notation: `["kyc_details", "address", "city"]` becomes
+ * `kyc_details[address][city]`.
+ *
+ * @param path The path segments.
+ * @returns The parameter name.
+ */
+export function toParamName(path: readonly PropertyKey[]): string {
+  const [head, ...rest] = path.map(String);
+  return (head ?? "") + rest.map((segment) => `[${segment}]`).join("");
+}
+
+// The hints a caller most likely needs, by the unknown key they sent.
+const UNKNOWN_KEY_HINTS: Record<string, string> = {
+  "wallet_addresses[base]": "the wallet key for Base is base_network",
+  customer_ip_address: "the server adds the customer's IP address itself",
+};
+
+function describeExpected(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_value":
+      return `must be one of ${issue.values.map(String).join(", ")}`;
+    case "invalid_type":
+      return `must be ${issue.expected === "array" ? "an array" : `a ${issue.expected}`}`;
+    default:
+      return issue.message;
+  }
+}
+
+/**
+ * Describes the first issue of a Zod error as a violation.
+ *
+ * @param issues The issues of a failed `safeParse`.
+ * @param where What was validated, for issues about the whole value (e.g. "request body").
+ * @returns The violation to report.
+ */
+export function firstSchemaViolation(
+  issues: readonly z.core.$ZodIssue[],
+  where: string,
+): RuleViolation {
+  let issue = issues[0];
+  // A union failed every branch: report the branch that got furthest into the value (e.g. a
+  // bad metadata value, rather than "metadata is not the empty string").
+  while (issue?.code === "invalid_union" && issue.errors.length > 0) {
+    const prefix = issue.path;
+    const deepest = issue.errors
+      .map((branch) => branch[0])
+      .filter((branchIssue) => branchIssue !== undefined)
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    if (deepest === undefined) break;
+    issue = { ...deepest, path: [...prefix, ...deepest.path] };
+  }
+  if (issue === undefined) {
+    return { param: "", code: "parameter_invalid", message: `The ${where} is invalid` };
+  }
+  if (issue.code === "unrecognized_keys") {
+    const param = toParamName([...issue.path, issue.keys[0] ?? ""]);
+    if (issue.path.join(".") === "wallet_addresses.destination_tags") {
+      return {
+        param,
+        code: "crypto_onramp_destination_tags_not_supported",
+        message:
+          `Received a destination tag for a network without tags: ${param} (only stellar has them)`,
+      };
+    }
+    const hint = UNKNOWN_KEY_HINTS[param];
+    return {
+      param,
+      code: "parameter_unknown",
+      message: `Received unknown parameter: ${param}${hint ? ` (${hint})` : ""}`,
+    };
+  }
+  const param = toParamName(issue.path);
+  if (param === "") {
+    return {
+      param,
+      code: "parameter_invalid",
+      message: `The ${where} ${
+        issue.code === "invalid_type" ? `must be a JSON ${issue.expected}` : "is invalid"
+      }`,
+    };
+  }
+  if (
+    issue.code === "invalid_type" && issue.input === undefined &&
+    !issue.message.includes("received")
+  ) {
+    return { param, code: "parameter_missing", message: `Missing required param: ${param}` };
+  }
+  if (issue.code === "too_small" && issue.origin === "array" && issue.minimum === 1) {
+    return {
+      param,
+      code: "parameter_invalid_empty",
+      message: `${param} must not be empty: leave it out to allow every value`,
+    };
+  }
+  return {
+    param,
+    code: "parameter_invalid",
+    message: `Invalid ${param}: ${describeExpected(issue)}`,
+  };
+}
