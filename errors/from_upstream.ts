@@ -1,0 +1,89 @@
+/**
+ * Turns what the Stripe client threw into what the browser may see.
+ *
+ * @module
+ */
+import { StripeApiError } from "../client/errors.ts";
+import { type Logger, OnrampError } from "./onramp_error.ts";
+
+/**
+ * Maps a failed Stripe call to a safe answer:
+ * - Stripe's 4xx about the request (400, 402, 404) pass through with Stripe's `type`, `code`,
+ *   `param` and `message`, nothing else (no `doc_url`, no request log link).
+ * - 401 and 403 mean the platform's key is wrong or lacks a permission: the browser gets a 502
+ *   that says nothing about keys; the log says what happened.
+ * - 429 and 409 that outlasted the retries become 503, 5xx become 502, a timeout 504 and an
+ *   unreachable Stripe 502, each with `retryable: true`.
+ *
+ * @param error What the call threw.
+ * @param log Where upstream faults are reported (with Stripe's request id, never a secret).
+ * @returns The error to throw from the route.
+ */
+export function fromUpstream(error: unknown, log: Logger): OnrampError {
+  if (!(error instanceof StripeApiError)) {
+    log({ level: "error", message: "Calling Stripe failed unexpectedly", status: 502 });
+    return new OnrampError(502, {
+      type: "api_error",
+      code: "upstream_error",
+      message: "The onramp service failed; try again",
+      retryable: true,
+    });
+  }
+  const { statusCode, requestId, code } = error;
+  const report = (status: number, level: "warn" | "error", message: string) =>
+    log({
+      level,
+      message,
+      status,
+      ...(code !== undefined && { code }),
+      ...(requestId !== undefined && { requestId }),
+    });
+
+  if (statusCode === undefined) {
+    const timedOut = code === "timeout";
+    const status = timedOut ? 504 : 502;
+    report(status, "error", `${error.message}`);
+    return new OnrampError(status, {
+      type: "api_error",
+      code: timedOut ? "upstream_timeout" : "upstream_unreachable",
+      message: timedOut
+        ? "The onramp service did not answer in time; try again"
+        : "The onramp service could not be reached; try again",
+      retryable: true,
+    });
+  }
+  if (statusCode === 401 || statusCode === 403) {
+    report(502, "error", `Stripe refused the platform's credentials (HTTP ${statusCode})`);
+    return new OnrampError(502, {
+      type: "api_error",
+      code: "upstream_misconfigured",
+      message: "The onramp service is not configured correctly",
+      retryable: false,
+    });
+  }
+  if (statusCode === 429 || statusCode === 409) {
+    report(503, "warn", `Stripe answered HTTP ${statusCode} after ${error.attempts} attempt(s)`);
+    return new OnrampError(503, {
+      type: "api_error",
+      code: statusCode === 429 ? "rate_limit" : "lock_timeout",
+      message: "The onramp service is busy; try again shortly",
+      retryable: true,
+    });
+  }
+  if (statusCode >= 500) {
+    report(502, "error", `Stripe answered HTTP ${statusCode} after ${error.attempts} attempt(s)`);
+    return new OnrampError(502, {
+      type: "api_error",
+      code: "upstream_error",
+      message: "The onramp service failed; try again",
+      retryable: true,
+    });
+  }
+  report(statusCode, "warn", `Stripe refused the request: ${error.message}`);
+  return new OnrampError(statusCode as 400, {
+    type: error.type === "api_connection_error" ? "api_error" : error.type,
+    message: error.message,
+    ...(code !== undefined && { code }),
+    ...(error.param !== undefined && { param: error.param }),
+  });
+}
