@@ -1,0 +1,147 @@
+/**
+ * `POST /sessions`: mints an onramp session for the customer in front of the browser.
+ *
+ * @module
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { OnrampClient } from "../client/create_client.ts";
+import { fromUpstream } from "../errors/from_upstream.ts";
+import { invalidRequest, type Logger, OnrampError } from "../errors/onramp_error.ts";
+import type { OnrampEnv } from "../ip/customer_ip.ts";
+import { applyPolicy, type CustomerData, type OnrampPolicy } from "../policy/policy.ts";
+import { findCreateSessionViolation } from "../validation/rules.ts";
+import { firstSchemaViolation } from "../validation/schema_violation.ts";
+import {
+  type CreateSessionBody,
+  type CreateSessionBodySchema,
+  CustomerDataSchema,
+  present,
+  type PublicSession,
+  PublicSessionSchema,
+} from "../validation/schemas.ts";
+import { errorResponses } from "./_responses.ts";
+import { toPublicSession } from "./public_session.ts";
+
+/** Supplies the signed-in customer's data from the platform's own auth, or refuses them. */
+export type ResolveCustomer = (
+  c: Context,
+) => CustomerData | undefined | Promise<CustomerData | undefined>;
+
+/** The optional `Idempotency-Key` header of a create. */
+export const IdempotencyHeaderSchema = z.object({
+  "idempotency-key": z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, {
+    message: "must be 1 to 255 visible ASCII characters",
+  }).optional().openapi({
+    description: "Send the same key when repeating a request (a double click, a retry after a " +
+      "network error) and get the same session back instead of a second one.",
+    example: "checkout-7f3c2a",
+  }),
+});
+
+/**
+ * The route definition, documented with the body the platform lets the browser send.
+ *
+ * @param body The create schema narrowed to the allowed fields.
+ * @returns The route, to register with `app.openapi`.
+ */
+export function createSessionRoute(
+  body: typeof CreateSessionBodySchema,
+): ReturnType<typeof buildRoute> {
+  return buildRoute(body);
+}
+
+function buildRoute(body: typeof CreateSessionBodySchema) {
+  return createRoute({
+    method: "post",
+    path: "/sessions",
+    operationId: "createOnrampSession",
+    tags: ["Onramp sessions"],
+    summary: "Create an onramp session",
+    description: "Creates a Stripe crypto onramp session for the customer making the request. " +
+      "The server adds the customer's IP address (Stripe checks the region with it), applies " +
+      "the platform's policy and every rule of Stripe's create-session reference before Stripe " +
+      "is called, and returns the `client_secret` that mounts the onramp widget.",
+    request: {
+      headers: IdempotencyHeaderSchema,
+      body: { required: true, content: { "application/json": { schema: body } } },
+    },
+    responses: {
+      200: {
+        description: "The session; hand `client_secret` to the onramp widget.",
+        content: { "application/json": { schema: PublicSessionSchema } },
+      },
+      ...errorResponses(400, 401, 403, 413, 415, 429, 500, 502, 503, 504),
+    },
+  });
+}
+
+/** What the create handler needs, resolved once at start-up. */
+export interface CreateSessionDeps {
+  client: OnrampClient;
+  policy: OnrampPolicy;
+  resolveCustomer: ResolveCustomer | undefined;
+  log: Logger;
+}
+
+async function customerDataOf(c: Context, deps: CreateSessionDeps): Promise<CustomerData> {
+  const data = deps.resolveCustomer ? await deps.resolveCustomer(c) : undefined;
+  if (data === undefined) return {};
+  const parsed = CustomerDataSchema.safeParse(data);
+  if (!parsed.success) {
+    // The platform's own data is wrong: a server fault, not the customer's.
+    const { param } = firstSchemaViolation(parsed.error.issues, "customer data");
+    deps.log({
+      level: "error",
+      message: `resolveCustomer returned an invalid ${param}`,
+      status: 500,
+    });
+    throw new OnrampError(500, { type: "api_error", message: "Internal error" });
+  }
+  return present(parsed.data);
+}
+
+// The browser's key is namespaced by the customer's address before it reaches Stripe, so one
+// customer cannot replay another's key to obtain their session.
+async function upstreamIdempotencyKey(key: string, ip: string | undefined): Promise<string> {
+  const bytes = new TextEncoder().encode(`${ip ?? ""}\n${key}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return "onramp-" + Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Mints a session: applies the policy and the customer's data, checks the seed rules, adds the
+ * customer IP and calls Stripe.
+ *
+ * @param deps The client, policy, hook and logger.
+ * @param c The request context (for `resolveCustomer` and `customerIp`).
+ * @param browser The validated body the browser sent.
+ * @param browserKey The browser's `Idempotency-Key`, if it sent one.
+ * @returns The browser's view of the new session.
+ * @throws {OnrampError} For a broken rule (400), a refused customer, or a failed upstream call.
+ */
+export async function mintSession(
+  deps: CreateSessionDeps,
+  c: Context<OnrampEnv>,
+  browser: CreateSessionBody,
+  browserKey: string | undefined,
+): Promise<PublicSession> {
+  const customer = await customerDataOf(c, deps);
+  const params = applyPolicy(browser, customer, deps.policy);
+  const violation = findCreateSessionViolation(params);
+  if (violation) throw invalidRequest(violation.param, violation.code, violation.message);
+
+  const ip = c.get("customerIp");
+  const idempotencyKey = browserKey === undefined
+    ? undefined
+    : await upstreamIdempotencyKey(browserKey, ip);
+  try {
+    const session = await deps.client.createSession(
+      ip === undefined ? params : { ...params, customer_ip_address: ip },
+      idempotencyKey === undefined ? {} : { idempotencyKey },
+    );
+    return toPublicSession(session, true);
+  } catch (error) {
+    throw fromUpstream(error, deps.log);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * `GET /openapi.json` and `GET /docs`: the routes describe themselves, correctly under whatever
+ * path the sub-app is mounted at.
+ *
+ * @module
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { OnrampEnv } from "../ip/customer_ip.ts";
+import { renderDocsPage } from "./docs_page.ts";
+
+const SPEC_PATH = "/openapi.json";
+const DOCS_PATH = "/docs";
+const PAGE_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+// A sub-app mounted under a path parameter sees a new prefix per value; keep a few only.
+const MAX_CACHED_PREFIXES = 16;
+
+// "/onramp/openapi.json" requested through a sub-app mounted at "/onramp" → "/onramp".
+function mountPrefix(c: Context, ownPath: string): string {
+  return c.req.path.slice(0, c.req.path.length - ownPath.length);
+}
+
+/**
+ * Registers the OpenAPI 3.1 document and the human docs page. Register it after every route,
+ * since the document lists the routes registered so far.
+ *
+ * @param app The onramp sub-app.
+ * @param title The document's title.
+ */
+export function registerDocs(app: OpenAPIHono<OnrampEnv>, title: string): void {
+  const documents = new Map<string, ReturnType<typeof app.getOpenAPI31Document>>();
+  const documentFor = (prefix: string) => {
+    let document = documents.get(prefix);
+    if (document === undefined) {
+      document = app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title,
+          version: "1",
+          description: "Mint Stripe crypto onramp sessions from the browser, safely: the server " +
+            "holds the Stripe key, adds the customer's IP address and enforces the platform's " +
+            "policy and Stripe's parameter rules. Errors use Stripe's envelope.",
+        },
+        servers: [{ url: prefix === "" ? "/" : prefix }],
+      });
+      if (documents.size >= MAX_CACHED_PREFIXES) documents.clear();
+      documents.set(prefix, document);
+    }
+    return document;
+  };
+  app.get(SPEC_PATH, function openApiDocument(c) {
+    return c.json(documentFor(mountPrefix(c, SPEC_PATH)));
+  });
+  app.get(DOCS_PATH, function docsPage(c) {
+    const prefix = mountPrefix(c, DOCS_PATH);
+    // The page loads nothing and runs nothing; say so before the browser parses a byte.
+    c.header("Content-Security-Policy", PAGE_POLICY);
+    return c.html(renderDocsPage(documentFor(prefix), { title, specPath: prefix + SPEC_PATH }));
+  });
+}

@@ -1,0 +1,245 @@
+/**
+ * The factory of the onramp sub-app: one line in a platform's Hono app gives its browser code
+ * a safe way to mint Stripe crypto onramp sessions.
+ *
+ * @module
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { createOnrampClient } from "../client/create_client.ts";
+import type { Deps } from "../client/retrying_fetch.ts";
+import {
+  consoleLogger,
+  invalidRequest,
+  type Logger,
+  OnrampError,
+  toErrorResponse,
+} from "../errors/onramp_error.ts";
+import { customerIp, type GetClientIp, type OnrampEnv } from "../ip/customer_ip.ts";
+import type { TrustedProxies } from "../ip/trusted_proxies.ts";
+import {
+  type BrowserField,
+  checkPolicy,
+  DEFAULT_BROWSER_FIELDS,
+  type OnrampPolicy,
+} from "../policy/policy.ts";
+import { firstSchemaViolation } from "../validation/schema_violation.ts";
+import { CREATE_SESSION_EXAMPLE, CreateSessionBodySchema, present } from "../validation/schemas.ts";
+import { createSessionRoute, mintSession, type ResolveCustomer } from "./create_session.ts";
+import { registerDocs } from "./docs.ts";
+import { fetchQuotes, quotesRoute } from "./quotes.ts";
+import { retrievePublicSession, retrieveSessionRoute } from "./retrieve_session.ts";
+
+/** Options of {@linkcode cryptoOnramp}. */
+export interface CryptoOnrampOptions {
+  /** Stripe secret (`sk_…`) or restricted (`rk_…`) key. Never sent to the browser. */
+  stripeSecretKey: string;
+  /** Where Stripe's API lives; point it at a mock to develop offline. @default {"https://api.stripe.com"} */
+  stripeApiBase?: string;
+  /** A pinned `Stripe-Version` header, e.g. `2026-07-29.dahlia;crypto_onramp_beta=v2`. */
+  stripeVersion?: string;
+  /** The deadline of each call to Stripe, in milliseconds. @default {30000} */
+  timeoutMs?: number;
+  /** Retries of a call to Stripe after a retryable failure. @default {2} */
+  maxNetworkRetries?: number;
+  /** Proxies whose `X-Forwarded-For` is believed: a hop count or CIDR list. @default {none} */
+  trustedProxies?: TrustedProxies;
+  /** Reads the customer's IP address the platform's own way; the result is still validated. */
+  getClientIp?: GetClientIp;
+  /** With no valid customer IP: refuse with 400, or create the session without one. @default {"reject"} */
+  onMissingIp?: "reject" | "omit";
+  /** What the browser may choose: fields, currencies, networks, amounts, wallet locking. */
+  policy?: OnrampPolicy;
+  /** Supplies the signed-in customer's wallets, KYC details and metadata; may throw an {@linkcode OnrampError} (401/403) to refuse. */
+  resolveCustomer?: ResolveCustomer;
+  /** Cross-origin sites allowed to call the routes (e.g. `https://app.example.com`). Same-origin calls are always allowed. @default {none} */
+  allowedOrigins?: readonly string[];
+  /** The largest request body accepted, in bytes. @default {32768} */
+  maxBodyBytes?: number;
+  /** Where faults are reported; entries never hold a key or `client_secret`. @default {JSON lines on the console} */
+  logger?: Logger;
+  /** The title of the OpenAPI document and docs page. @default {"Crypto onramp"} */
+  docsTitle?: string;
+  /** Replaceable transport, clock and randomness of the Stripe client (tests, mocks). */
+  deps?: Deps;
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/** Pick mask of the browser-settable fields, at start-up. */
+function allowedBodySchema(fields: readonly BrowserField[]): typeof CreateSessionBodySchema {
+  const known = Object.keys(CreateSessionBodySchema.shape);
+  const unknown = fields.find((field) => !known.includes(field));
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `Cannot create onramp handler as 'policy.browserFields' has an unknown field: current value is "${unknown}"`,
+    );
+  }
+  const mask = Object.fromEntries(fields.map((field) => [field, true])) as Record<
+    BrowserField,
+    true
+  >;
+  // A subset of an all-optional object: its output type is the full schema's with keys missing.
+  const example = Object.fromEntries(
+    Object.entries(CREATE_SESSION_EXAMPLE).filter(([field]) =>
+      fields.includes(field as BrowserField)
+    ),
+  );
+  return CreateSessionBodySchema.pick(mask).openapi("CreateSessionRequest", { example }) as never;
+}
+
+function requireJson(): MiddlewareHandler {
+  return async function requireJson(c, next) {
+    if (c.req.method === "POST" && !JSON_TYPE.test(c.req.header("content-type") ?? "")) {
+      throw new OnrampError(415, {
+        type: "invalid_request_error",
+        code: "unsupported_media_type",
+        message: "Send the body as JSON: set Content-Type: application/json",
+      });
+    }
+    await next();
+  };
+}
+
+function originGuard(allowedOrigins: readonly string[]): MiddlewareHandler {
+  return async function originGuard(c, next) {
+    const origin = c.req.header("origin");
+    // Browsers send Origin on cross-origin calls and on same-origin POSTs; refuse only foreign
+    // ones not listed, so a request that CORS would hide from the page is not run either.
+    if (
+      origin !== undefined && !allowedOrigins.includes(origin) &&
+      origin !== new URL(c.req.url).origin
+    ) {
+      throw new OnrampError(403, {
+        type: "invalid_request_error",
+        code: "origin_not_allowed",
+        message: "This origin may not call the onramp routes",
+      });
+    }
+    await next();
+  };
+}
+
+const noStore: MiddlewareHandler = async function noStore(c, next) {
+  await next();
+  // Sessions carry a client_secret: no cache, shared or private, may keep them.
+  c.header("Cache-Control", "no-store");
+  c.header("X-Content-Type-Options", "nosniff");
+};
+
+/**
+ * Creates the onramp sub-app: `POST /sessions`, `GET /sessions/{id}`, `GET /quotes`, and their
+ * OpenAPI 3.1 document at `/openapi.json` with a human page at `/docs`.
+ *
+ * Every option is checked here, at start-up; a mistake fails the deploy, not a customer.
+ *
+ * @example Mount it in a Hono app
+ * ```ts
+ * import { Hono } from "hono";
+ * import { cryptoOnramp } from "./onramp_app.ts";
+ *
+ * const app = new Hono();
+ * app.route("/onramp", cryptoOnramp({ stripeSecretKey: "sk_test_123" }));
+ *
+ * const res = await app.request("/onramp/openapi.json");
+ * console.log(res.status); // 200
+ * ```
+ *
+ * @param options The Stripe key and the platform's choices.
+ * @returns The sub-app, to mount with `app.route(path, …)`.
+ * @throws {TypeError} When the key or a policy option is invalid.
+ * @throws {RangeError} When a numeric option is out of range.
+ */
+export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEnv> {
+  const {
+    stripeSecretKey,
+    stripeApiBase,
+    stripeVersion,
+    timeoutMs,
+    maxNetworkRetries,
+    trustedProxies,
+    getClientIp,
+    onMissingIp,
+    policy = {},
+    resolveCustomer,
+    allowedOrigins,
+    maxBodyBytes = 32_768,
+    logger: log = consoleLogger,
+    docsTitle = "Crypto onramp",
+    deps,
+  } = options;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
+    throw new RangeError(
+      `Cannot create onramp handler as 'maxBodyBytes' must be a positive integer: current value is ${maxBodyBytes}`,
+    );
+  }
+  const client = createOnrampClient({
+    secretKey: stripeSecretKey,
+    ...(stripeApiBase !== undefined && { baseUrl: stripeApiBase }),
+    ...(stripeVersion !== undefined && { stripeVersion }),
+    ...(timeoutMs !== undefined && { timeoutMs }),
+    ...(maxNetworkRetries !== undefined && { maxNetworkRetries }),
+    ...(deps !== undefined && { deps }),
+  });
+  checkPolicy(policy);
+  const bodySchema = allowedBodySchema(policy.browserFields ?? DEFAULT_BROWSER_FIELDS);
+  const sessionDeps = { client, policy, resolveCustomer, log };
+
+  const app = new OpenAPIHono<OnrampEnv>({
+    // The one place a schema failure becomes Stripe's error shape, naming the parameter.
+    defaultHook(result) {
+      if (!result.success) {
+        const where = result.target === "json" ? "request body" : result.target;
+        const { param, code, message } = firstSchemaViolation(result.error.issues, where);
+        throw invalidRequest(param, code, message);
+      }
+    },
+  });
+  // Set before returning: Hono's route() reads a sub-app's onError when it is mounted.
+  app.onError(toErrorResponse(log));
+  app.use("*", noStore);
+  if (allowedOrigins !== undefined) {
+    app.use(
+      "*",
+      cors({
+        origin: [...allowedOrigins],
+        allowMethods: ["GET", "POST"],
+        allowHeaders: ["Content-Type", "Idempotency-Key"],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use("*", originGuard(allowedOrigins ?? []));
+  app.use(
+    "/sessions",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError() {
+        throw new OnrampError(413, {
+          type: "invalid_request_error",
+          code: "request_too_large",
+          message: `The request body is larger than ${maxBodyBytes} bytes`,
+        });
+      },
+    }),
+    requireJson(),
+    customerIp({ trustedProxies, getClientIp, onMissingIp }),
+  );
+
+  app.openapi(createSessionRoute(bodySchema), async function createSession(c) {
+    const body = present(c.req.valid("json"));
+    const key = c.req.valid("header")["idempotency-key"];
+    const session = await mintSession(sessionDeps, c, body, key);
+    return c.json(session, 200);
+  });
+  app.openapi(retrieveSessionRoute, async function retrieveSession(c) {
+    return c.json(await retrievePublicSession(client, log, c.req.valid("param").id), 200);
+  });
+  app.openapi(quotesRoute, async function getQuotes(c) {
+    return c.json(await fetchQuotes(client, log, present(c.req.valid("query"))), 200);
+  });
+  registerDocs(app, docsTitle);
+  return app;
+}

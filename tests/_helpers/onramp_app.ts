@@ -1,0 +1,74 @@
+/**
+ * Builds a platform app with the onramp sub-app mounted at `/onramp`, talking to a recording
+ * fake Stripe, with a logger that keeps every entry for inspection.
+ */
+import { Hono } from "hono";
+import { cryptoOnramp, type CryptoOnrampOptions } from "../../routes/onramp_app.ts";
+import type { LogEntry } from "../../errors/onramp_error.ts";
+import { type FakeUpstream, fakeUpstream, sessionJson } from "./fake_upstream.ts";
+
+/** The secret key every test app uses; tests scan outputs for it. */
+export const SECRET_KEY = "sk_test_51TopSecretKeyNeverInAnyResponse";
+
+/** What Deno.serve hands Hono as `env`: the connection's peer. */
+export function denoConn(hostname: string): { remoteAddr: Deno.NetAddr } {
+  return { remoteAddr: { hostname, port: 50000, transport: "tcp" } };
+}
+
+/** A test app, its fake upstream and its log. */
+export interface TestApp {
+  /** Sends a request as if from `ip` (the socket peer), through the platform's app. */
+  request(path: string, init?: RequestInit, ip?: string): Promise<Response>;
+  upstream: FakeUpstream;
+  logs: LogEntry[];
+}
+
+/**
+ * Mounts `cryptoOnramp(options)` at `/onramp` in a plain Hono app.
+ *
+ * @param options Options beside the key; `upstream` replaces the default fake Stripe.
+ */
+export function testApp(
+  options: Partial<CryptoOnrampOptions> & { upstream?: FakeUpstream } = {},
+): TestApp {
+  const { upstream = fakeUpstream(Response.json(sessionJson())), ...rest } = options;
+  const logs: LogEntry[] = [];
+  const platform = new Hono().route(
+    "/onramp",
+    cryptoOnramp({
+      stripeSecretKey: SECRET_KEY,
+      stripeApiBase: "https://stripe.test",
+      logger: (entry) => logs.push(entry),
+      ...rest,
+      deps: { fetch: upstream.fetch, sleep: () => Promise.resolve(), ...rest.deps },
+    }),
+  );
+  return {
+    upstream,
+    logs,
+    request: (path, init, ip = "203.0.113.7") =>
+      Promise.resolve(platform.request(path, init, denoConn(ip))),
+  };
+}
+
+/** A JSON POST with the given body. */
+export function jsonPost(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  };
+}
+
+/** The form fields of the n-th request Stripe received. */
+export function formOf(upstream: FakeUpstream, n = 0): Record<string, string> {
+  const seen = upstream.requests[n];
+  if (seen === undefined) throw new Error(`Stripe received no request #${n}`);
+  return Object.fromEntries(new URLSearchParams(seen.body));
+}
+
+/** The `error` member of an error response. */
+export async function errorOf(res: Response): Promise<Record<string, unknown>> {
+  const body = await res.json();
+  return body.error;
+}
