@@ -1,21 +1,49 @@
 /**
- * Stripe's fiat-to-crypto onramp for any platform, from the edge: a typed client for Stripe's
- * Crypto Onramp API that runs on Deno, Cloudflare Workers and Node.
+ * Stripe's fiat-to-crypto onramp for any platform, from the edge.
+ *
+ * Mount {@linkcode cryptoOnramp} in a Hono app and the browser can mint Stripe
+ * `CryptoOnrampSession`s safely: the secret key stays on the server, the customer's IP address
+ * is added, the platform's policy and every rule of Stripe's create-session reference are
+ * enforced before Stripe is called, errors come back in Stripe's shape, and the routes
+ * document themselves at `/openapi.json` and `/docs`. Runs on Deno, Deno Deploy, Cloudflare
+ * Workers and Node.
  *
  * ```ts
- * import { createOnrampClient } from "./mod.ts";
+ * import { Hono } from "hono";
+ * import { cryptoOnramp } from "./mod.ts";
  *
- * const stripe = createOnrampClient({
- *   secretKey: "sk_test_123",
- *   // A stand-in for api.stripe.com, so this snippet runs offline.
- *   deps: { fetch: () => Promise.resolve(Response.json({ id: "cos_123" })) },
- * });
- * const session = await stripe.createSession({ destination_currencies: ["eth", "usdc"] });
- * console.log(session.id);
+ * const app = new Hono();
+ * app.route("/onramp", cryptoOnramp({ stripeSecretKey: "sk_test_123" }));
  * ```
+ *
+ * The typed Stripe client underneath is available on its own as {@linkcode createOnrampClient}.
  *
  * @module
  */
+export { cryptoOnramp, type CryptoOnrampOptions } from "./routes/onramp_app.ts";
+export type { ResolveCustomer } from "./routes/create_session.ts";
+export {
+  type AmountLimits,
+  type BrowserField,
+  type CustomerData,
+  DEFAULT_BROWSER_FIELDS,
+  type OnrampPolicy,
+} from "./policy/policy.ts";
+export type { GetClientIp, OnrampEnv } from "./ip/customer_ip.ts";
+export type { TrustedProxies } from "./ip/trusted_proxies.ts";
+export {
+  consoleLogger,
+  type ErrorBody,
+  type LogEntry,
+  type Logger,
+  OnrampError,
+} from "./errors/onramp_error.ts";
+export type { CreateSessionBody, PublicSession } from "./validation/schemas.ts";
+export type {
+  DestinationCurrency,
+  DestinationNetwork,
+  SourceCurrency,
+} from "./validation/catalog.ts";
 export {
   createOnrampClient,
   type CreateSessionOptions,
@@ -33,4 +61,8 @@ export {
 export { StripeApiError, type StripeApiErrorInit, type StripeErrorType } from "./client/errors.ts";
 export type { Deps } from "./client/retrying_fetch.ts";
 export type { components, paths } from "./generated/stripe_onramp.ts";
+// Third-party types that appear in the signatures above.
 export type { Client } from "openapi-fetch";
+export type { Context } from "hono";
+export type { ContentfulStatusCode } from "hono/utils/http-status";
+export type { OpenAPIHono } from "@hono/zod-openapi";
