@@ -1,0 +1,38 @@
+/**
+ * The Bun entry: `npx -y bun@1 runtimes/bun.ts`. Same settings as the Deno entry; the customer
+ * IP comes from Bun's `server.requestIP()`.
+ *
+ * @module
+ */
+import process from "node:process";
+import { createStripeMock } from "../mock/stripe_mock.ts";
+import { readServerConfig } from "../server/config.ts";
+import { createServerApp, ONRAMP_PATH } from "../server/server_app.ts";
+
+/** The part of Bun's global this entry uses (Deno type-checks this file without Bun's types). */
+declare const Bun: {
+  serve(options: {
+    port: number;
+    hostname: string;
+    fetch(request: Request, server: unknown): Response | Promise<Response>;
+  }): { hostname: string; port: number };
+};
+
+const config = readServerConfig((name) => process.env[name]);
+const mock = config.secretKey === undefined ? createStripeMock() : undefined;
+if (mock) {
+  console.warn("No STRIPE_SECRET_KEY set: using the embedded mock Stripe (livemode: false).");
+}
+const app = createServerApp({
+  config,
+  secretKey: config.secretKey ?? "sk_test_embedded_mock",
+  ...(mock && { mockFetch: mock.fetch }),
+});
+
+// The server is passed as Hono's env, where `runtimePeerAddress` finds `requestIP`.
+const server = Bun.serve({
+  port: Number(process.env.PORT ?? 8000),
+  hostname: process.env.HOSTNAME ?? "0.0.0.0",
+  fetch: (request, bunServer) => app.fetch(request, bunServer),
+});
+console.log(`Onramp server on http://${server.hostname}:${server.port}/ (API ${ONRAMP_PATH})`);

@@ -1,0 +1,37 @@
+/**
+ * The Deno and Deno Deploy entry: `deno task start`. Serves the demo page at `/` and the onramp
+ * routes at `/onramp`; with no `STRIPE_SECRET_KEY` it runs on the embedded mock Stripe.
+ *
+ * Environment: `STRIPE_SECRET_KEY`, `STRIPE_API_BASE`, `STRIPE_API_VERSION`,
+ * `STRIPE_PUBLISHABLE_KEY`, `TRUSTED_PROXIES`, `PORT` (default 8000), `HOSTNAME`.
+ *
+ * @module
+ */
+import { readServerConfig } from "../server/config.ts";
+import { createServerApp, ONRAMP_PATH } from "../server/server_app.ts";
+
+const config = readServerConfig((name) => Deno.env.get(name));
+let secretKey = config.secretKey;
+let mockFetch: ((request: Request) => Promise<Response>) | undefined;
+if (secretKey === undefined) {
+  // Loaded only without a key, so a real deployment never carries the mock.
+  const { createStripeMock } = await import("../mock/stripe_mock.ts");
+  mockFetch = createStripeMock().fetch;
+  secretKey = "sk_test_embedded_mock";
+  console.warn(
+    "No STRIPE_SECRET_KEY set: using the embedded mock Stripe. Sessions are simulated " +
+      "(livemode: false) and no money moves.",
+  );
+}
+const app = createServerApp({ config, secretKey, ...(mockFetch && { mockFetch }) });
+
+Deno.serve({
+  port: Number(Deno.env.get("PORT") ?? 8000),
+  hostname: Deno.env.get("HOSTNAME") ?? "0.0.0.0",
+  onListen({ hostname, port }) {
+    const host = hostname === "0.0.0.0" ? "localhost" : hostname;
+    console.log(
+      `Onramp server on http://${host}:${port}/ (API ${ONRAMP_PATH}, docs ${ONRAMP_PATH}/docs)`,
+    );
+  },
+}, app.fetch);

@@ -1,0 +1,30 @@
+/**
+ * The Node.js entry (`@hono/node-server`), bundled by `deno task bundle:node` and run with
+ * `node dist/node.mjs`. Same settings as the Deno entry, from `process.env`.
+ *
+ * @module
+ */
+import { serve } from "@hono/node-server";
+import process from "node:process";
+import { createStripeMock } from "../mock/stripe_mock.ts";
+import { readServerConfig } from "../server/config.ts";
+import { createServerApp, ONRAMP_PATH } from "../server/server_app.ts";
+
+const config = readServerConfig((name) => process.env[name]);
+const mock = config.secretKey === undefined ? createStripeMock() : undefined;
+if (mock) {
+  console.warn("No STRIPE_SECRET_KEY set: using the embedded mock Stripe (livemode: false).");
+}
+const app = createServerApp({
+  config,
+  secretKey: config.secretKey ?? "sk_test_embedded_mock",
+  ...(mock && { mockFetch: mock.fetch }),
+});
+
+serve({
+  fetch: app.fetch,
+  port: Number(process.env.PORT ?? 8000),
+  hostname: process.env.HOSTNAME ?? "0.0.0.0",
+}, ({ address, port }) => {
+  console.log(`Onramp server on http://${address}:${port}/ (API ${ONRAMP_PATH})`);
+});

@@ -1,0 +1,50 @@
+/**
+ * The server's settings, read from environment variables on any runtime.
+ *
+ * @module
+ */
+
+/** What the runnable server needs to know. */
+export interface ServerConfig {
+  /** `STRIPE_SECRET_KEY`; absent means "run on the embedded mock". */
+  secretKey: string | undefined;
+  /** `STRIPE_API_BASE`. @default {"https://api.stripe.com"} */
+  apiBase: string | undefined;
+  /** `STRIPE_API_VERSION`, sent as `Stripe-Version`. */
+  apiVersion: string | undefined;
+  /** `STRIPE_PUBLISHABLE_KEY`: when set, the demo page mounts Stripe's onramp widget. */
+  publishableKey: string | undefined;
+  /** `TRUSTED_PROXIES`: a hop count, or comma-separated CIDRs. */
+  trustedProxies: number | string[] | undefined;
+}
+
+const nonEmpty = (value: string | undefined) =>
+  value === undefined || value.trim() === "" ? undefined : value.trim();
+
+/**
+ * Reads the settings from a variable lookup (`Deno.env.get`, `process.env`, a Worker's `env`).
+ *
+ * @param get Looks a variable up by name.
+ * @returns The settings.
+ * @throws {TypeError} When the publishable key is not a `pk_…` key.
+ */
+export function readServerConfig(get: (name: string) => string | undefined): ServerConfig {
+  const publishableKey = nonEmpty(get("STRIPE_PUBLISHABLE_KEY"));
+  if (publishableKey !== undefined && !/^pk_(live|test)_\w+$/.test(publishableKey)) {
+    throw new TypeError(
+      "Cannot start the onramp server as 'STRIPE_PUBLISHABLE_KEY' is not a pk_live_… or pk_test_… key",
+    );
+  }
+  const proxies = nonEmpty(get("TRUSTED_PROXIES"));
+  return {
+    secretKey: nonEmpty(get("STRIPE_SECRET_KEY")),
+    apiBase: nonEmpty(get("STRIPE_API_BASE")),
+    apiVersion: nonEmpty(get("STRIPE_API_VERSION")),
+    publishableKey,
+    trustedProxies: proxies === undefined
+      ? undefined
+      : /^\d+$/.test(proxies)
+      ? Number(proxies)
+      : proxies.split(",").map((entry) => entry.trim()),
+  };
+}

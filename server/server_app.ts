@@ -1,0 +1,53 @@
+/**
+ * The runnable server's app: the demo page at `/` and the onramp routes at `/onramp`. Every
+ * runtime entry (`runtimes/*.ts`) builds this same app.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Deps } from "../client/retrying_fetch.ts";
+import { cryptoOnramp } from "../routes/onramp_app.ts";
+import type { ServerConfig } from "./config.ts";
+import { renderDemoPage } from "./demo_page.ts";
+
+/** Where the onramp routes are mounted. */
+export const ONRAMP_PATH = "/onramp";
+
+/** Options of {@linkcode createServerApp}. */
+export interface ServerAppOptions {
+  /** The settings read from the environment. */
+  config: ServerConfig;
+  /** The secret key to use: the configured one, or the mock's. */
+  secretKey: string;
+  /** Set when Stripe is the embedded mock: its transport. */
+  mockFetch?: Deps["fetch"];
+}
+
+/**
+ * Builds the server app.
+ *
+ * @param options Settings, key and (in mock mode) the mock's transport.
+ * @returns The Hono app to serve.
+ */
+export function createServerApp(options: ServerAppOptions): Hono {
+  const { config, secretKey, mockFetch } = options;
+  const mock = mockFetch !== undefined;
+  const page = renderDemoPage({
+    onrampPath: ONRAMP_PATH,
+    publishableKey: mock ? undefined : config.publishableKey,
+    mock,
+  });
+  const app = new Hono();
+  app.get("/", (c) => c.html(page));
+  app.route(
+    ONRAMP_PATH,
+    cryptoOnramp({
+      stripeSecretKey: secretKey,
+      ...(config.apiBase !== undefined && { stripeApiBase: config.apiBase }),
+      ...(config.apiVersion !== undefined && { stripeVersion: config.apiVersion }),
+      ...(config.trustedProxies !== undefined && { trustedProxies: config.trustedProxies }),
+      ...(mockFetch !== undefined && { deps: { fetch: mockFetch } }),
+    }),
+  );
+  return app;
+}
