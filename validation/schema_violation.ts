@@ -30,7 +30,17 @@ function describeExpected(issue: z.core.$ZodIssue): string {
     case "invalid_value":
       return `must be one of ${issue.values.map(String).join(", ")}`;
     case "invalid_type":
-      return `must be ${issue.expected === "array" ? "an array" : `a ${issue.expected}`}`;
+      return `must be ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`;
+    case "too_big":
+      return issue.origin === "string" || issue.origin === "array"
+        ? `must have at most ${issue.maximum} ${issue.origin === "string" ? "characters" : "items"}`
+        : `must be at most ${issue.maximum}`;
+    case "too_small":
+      return issue.origin === "string" || issue.origin === "array"
+        ? `must have at least ${issue.minimum} ${
+          issue.origin === "string" ? "characters" : "items"
+        }`
+        : `must be at least ${issue.minimum}`;
     default:
       return issue.message;
   }
@@ -47,7 +57,8 @@ export function firstSchemaViolation(
   issues: readonly z.core.$ZodIssue[],
   where: string,
 ): RuleViolation {
-  let issue = issues[0];
+  // Like Stripe, report a parameter that should not be there before a bad value of another.
+  let issue = issues.find((candidate) => candidate.code === "unrecognized_keys") ?? issues[0];
   // A union failed every branch: report the branch that got furthest into the value (e.g. a
   // bad metadata value, rather than "metadata is not the empty string").
   while (issue?.code === "invalid_union" && issue.errors.length > 0) {

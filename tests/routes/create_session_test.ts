@@ -460,3 +460,20 @@ Deno.test("POST /sessions rejects an invalid Idempotency-Key header, naming it",
   assertEquals((await errorOf(res)).param, "idempotency-key");
   assertEquals(upstream.requests.length, 0);
 });
+
+Deno.test("POST /sessions reports an unknown parameter before a bad value of another", async () => {
+  const { request } = testApp();
+  const res = await request("/onramp/sessions", jsonPost({ destination_network: "doge", foo: 1 }));
+  assertEquals((await errorOf(res)).param, "foo");
+});
+
+Deno.test("POST /sessions explains bounds in plain words, naming the nested parameter", async () => {
+  const { request } = testApp({ policy: openFields });
+  const res = await request(
+    "/onramp/sessions",
+    jsonPost({ kyc_details: { dob: { day: 32, month: 1, year: 1990 } } }),
+  );
+  const error = await errorOf(res);
+  assertEquals(error.param, "kyc_details[dob][day]");
+  assertEquals(error.message, "Invalid kyc_details[dob][day]: must be at most 31");
+});
