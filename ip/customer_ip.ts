@@ -29,21 +29,20 @@ export interface CustomerIpOptions {
   trustedProxies?: TrustedProxies | undefined;
   /** Replaces the runtime lookup entirely; what it returns is still validated. */
   getClientIp?: GetClientIp | undefined;
-  /** What to do when no valid address can be found: refuse (400), or create without one. @default {"reject"} */
-  onMissingIp?: "reject" | "omit" | undefined;
 }
 
 /**
  * Resolves the customer's IP: the platform's `getClientIp` if given, else the connection's own
  * peer address (`CF-Connecting-IP` on Workers), walking `X-Forwarded-For` only through trusted
- * proxies. Never made up: with no valid address it refuses the request unless told to omit it.
+ * proxies. Never made up: with no valid address `customerIp` is `undefined`, and the routes
+ * that need it refuse through {@linkcode requireCustomerIp}.
  *
- * @param options Trusted proxies, an override, and the missing-address behaviour.
+ * @param options Trusted proxies and an override.
  * @returns The middleware.
  * @throws {RangeError} At start-up, when `trustedProxies` is invalid.
  */
 export function customerIp(options: CustomerIpOptions = {}): MiddlewareHandler<OnrampEnv> {
-  const { trustedProxies, getClientIp, onMissingIp = "reject" } = options;
+  const { trustedProxies, getClientIp } = options;
   const rule = compileTrustedProxies(trustedProxies);
   return async function customerIp(c, next) {
     const found = getClientIp ? await getClientIp(c) : resolveClientIp(
@@ -53,15 +52,31 @@ export function customerIp(options: CustomerIpOptions = {}): MiddlewareHandler<O
     const normalized = found === undefined ? undefined : normalizeIp(found);
     // The unspecified address says nothing about where the customer is.
     const ip = normalized === "0.0.0.0" || normalized === "::" ? undefined : normalized;
-    if (ip === undefined && onMissingIp === "reject") {
-      throw invalidRequest(
-        "customer_ip_address",
-        "customer_ip_address_unknown",
-        "The customer's IP address could not be determined, so the onramp cannot check the " +
-          "customer's region: the server needs its trusted proxies configured",
-      );
-    }
     c.set("customerIp", ip);
     await next();
   };
+}
+
+/**
+ * The customer's IP for a call to Stripe, or a refusal when it is unknown and the platform
+ * did not choose to go without: never a made-up address.
+ *
+ * @param ip What {@linkcode customerIp} found.
+ * @param onMissingIp The platform's choice for an unknown address.
+ * @returns The address, or `undefined` when allowed to omit it.
+ * @throws {OnrampError} A 400 naming `customer_ip_address` when it is unknown and required.
+ */
+export function requireCustomerIp(
+  ip: string | undefined,
+  onMissingIp: "reject" | "omit" = "reject",
+): string | undefined {
+  if (ip === undefined && onMissingIp === "reject") {
+    throw invalidRequest(
+      "customer_ip_address",
+      "customer_ip_address_unknown",
+      "The customer's IP address could not be determined, so the onramp cannot check the " +
+        "customer's region: the server needs its trusted proxies configured",
+    );
+  }
+  return ip;
 }

@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import type { OnrampClient } from "../client/create_client.ts";
 import { fromUpstream } from "../errors/from_upstream.ts";
 import { invalidRequest, type Logger, OnrampError } from "../errors/onramp_error.ts";
-import type { OnrampEnv } from "../ip/customer_ip.ts";
+import { type OnrampEnv, requireCustomerIp } from "../ip/customer_ip.ts";
 import { applyPolicy, type CustomerData, type OnrampPolicy } from "../policy/policy.ts";
 import { findCreateSessionViolation } from "../validation/rules.ts";
 import { firstSchemaViolation } from "../validation/schema_violation.ts";
@@ -81,6 +81,7 @@ export interface CreateSessionDeps {
   client: OnrampClient;
   policy: OnrampPolicy;
   resolveCustomer: ResolveCustomer | undefined;
+  onMissingIp: "reject" | "omit" | undefined;
   log: Logger;
 }
 
@@ -131,7 +132,7 @@ export async function mintSession(
   const violation = findCreateSessionViolation(params);
   if (violation) throw invalidRequest(violation.param, violation.code, violation.message);
 
-  const ip = c.get("customerIp");
+  const ip = requireCustomerIp(c.get("customerIp"), deps.onMissingIp);
   const idempotencyKey = browserKey === undefined
     ? undefined
     : await upstreamIdempotencyKey(browserKey, ip);

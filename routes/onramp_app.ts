@@ -185,7 +185,7 @@ export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEn
   });
   checkPolicy(policy);
   const bodySchema = allowedBodySchema(policy.browserFields ?? DEFAULT_BROWSER_FIELDS);
-  const sessionDeps = { client, policy, resolveCustomer, log };
+  const sessionDeps = { client, policy, resolveCustomer, onMissingIp, log };
 
   const app = new OpenAPIHono<OnrampEnv>({
     // The one place a schema failure becomes Stripe's error shape, naming the parameter.
@@ -212,6 +212,7 @@ export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEn
     );
   }
   app.use("*", originGuard(allowedOrigins ?? []));
+  app.use("*", customerIp({ trustedProxies, getClientIp }));
   app.use(
     "/sessions",
     bodyLimit({
@@ -225,7 +226,6 @@ export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEn
       },
     }),
     requireJson(),
-    customerIp({ trustedProxies, getClientIp, onMissingIp }),
   );
 
   app.openapi(createSessionRoute(bodySchema), async function createSession(c) {
