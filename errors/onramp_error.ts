@@ -81,7 +81,11 @@ export class OnrampError extends Error {
  * @returns The error, to throw.
  */
 export function invalidRequest(param: string, code: string, message: string): OnrampError {
-  return new OnrampError(400, { type: "invalid_request_error", code, param, message });
+  // An empty param means the whole request: Stripe then names no param at all.
+  const body: ErrorBody = param === ""
+    ? { type: "invalid_request_error", code, message }
+    : { type: "invalid_request_error", code, param, message };
+  return new OnrampError(400, body);
 }
 
 /** Where the proxy reports what the caller does not see. */

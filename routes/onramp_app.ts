@@ -241,5 +241,13 @@ export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEn
     return c.json(await fetchQuotes(client, log, present(c.req.valid("query"))), 200);
   });
   registerDocs(app, docsTitle);
+  // Everything under the mount point is ours to answer, in Stripe's shape.
+  app.all("*", function unknownRoute(c) {
+    throw new OnrampError(404, {
+      type: "invalid_request_error",
+      code: "resource_missing",
+      message: `Unrecognized request URL (${c.req.method}: ${c.req.path.slice(0, 200)})`,
+    });
+  });
   return app;
 }

@@ -71,10 +71,12 @@ export function firstSchemaViolation(
     issue = { ...deepest, path: [...prefix, ...deepest.path] };
   }
   if (issue === undefined) {
-    return { param: "", code: "parameter_invalid", message: `The ${where} is invalid` };
+    return { param: "", code: "invalid_body", message: `The ${where} is invalid` };
   }
   if (issue.code === "unrecognized_keys") {
-    const param = toParamName([...issue.path, issue.keys[0] ?? ""]);
+    const key = issue.keys[0] ?? "";
+    // An empty key still needs a visible name.
+    const param = toParamName([...issue.path, key === "" ? '""' : key]);
     if (issue.path.join(".") === "wallet_addresses.destination_tags") {
       return {
         param,
@@ -92,9 +94,10 @@ export function firstSchemaViolation(
   }
   const param = toParamName(issue.path);
   if (param === "") {
+    // About the whole value, not one parameter: no param to name.
     return {
       param,
-      code: "parameter_invalid",
+      code: "invalid_body",
       message: `The ${where} ${
         issue.code === "invalid_type" ? `must be a JSON ${issue.expected}` : "is invalid"
       }`,

@@ -104,3 +104,13 @@ for (const [query, param, code] of badQueries) {
     assertEquals(upstream.requests.length, 0);
   });
 }
+
+Deno.test("an unknown route under the mount point answers a Stripe-shaped 404", async () => {
+  const { request, upstream } = testApp();
+  for (const path of ["/onramp/sessions/", "/onramp/nope", "/onramp/sessions/cos_1/extra"]) {
+    const res = await request(path);
+    assertEquals(res.status, 404, path);
+    assertEquals((await errorOf(res)).code, "resource_missing");
+  }
+  assertEquals(upstream.requests.length, 0);
+});
