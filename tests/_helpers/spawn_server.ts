@@ -6,6 +6,8 @@
 export interface SpawnedServer {
   /** The base URL it printed, e.g. `http://127.0.0.1:41234`. */
   url: string;
+  /** Its process id (for /proc readings such as memory). */
+  pid: number;
   /** Everything it printed so far (stdout and stderr). */
   output(): string;
   /** Stops it and waits for it to exit. */
@@ -70,7 +72,12 @@ export async function spawnServer(
   });
   try {
     const url = await Promise.race([urlFound, timedOut, exited]);
-    return { url: url.replace("0.0.0.0", "127.0.0.1"), output: () => printed, stop };
+    return {
+      url: url.replace("0.0.0.0", "127.0.0.1"),
+      pid: child.pid,
+      output: () => printed,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
