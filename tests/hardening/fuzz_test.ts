@@ -35,7 +35,6 @@ const FIELDS = [
 const app = testApp({
   upstream: fakeUpstream(Response.json(sessionJson())),
   policy: { browserFields: FIELDS },
-  logger: () => {},
 });
 let casesRun = 0;
 // Refusals about the request as a whole, where there is no parameter to name.
@@ -248,5 +247,10 @@ Deno.test("fuzz: hostile path parameters and queries never cause a 5xx", async (
 
 Deno.test("fuzz: summary", () => {
   console.log(`fuzz: ${casesRun} requests checked (FUZZ_RUNS=${RUNS}, seed ${SEED})`);
+  const logged = JSON.stringify(app.logs);
+  assert(
+    !logged.includes(SECRET_KEY) && !logged.includes("_secret_"),
+    "a log line leaked a secret",
+  );
   assert(casesRun >= RUNS * 4, `only ${casesRun} cases ran`);
 });
