@@ -16,6 +16,10 @@
  * app.route("/onramp", cryptoOnramp({ stripeSecretKey: "sk_test_123" }));
  * ```
  *
+ * Limit each address with the `rateLimit` option; {@linkcode createDurableObjectStore} (on
+ * Cloudflare) and `createDenoKvStore` (from the `./deno-kv` entry point) share one limit
+ * across instances.
+ *
  * The typed Stripe client underneath is available on its own as {@linkcode createOnrampClient}.
  *
  * @module
@@ -31,6 +35,18 @@ export {
 } from "./policy/policy.ts";
 export type { GetClientIp, OnrampEnv } from "./ip/customer_ip.ts";
 export type { TrustedProxies } from "./ip/trusted_proxies.ts";
+export type { RateLimitOptions } from "./ratelimit/rate_limit.ts";
+export type { RateLimitHit, RateLimitStore } from "./ratelimit/store.ts";
+export { createMemoryStore, type MemoryStoreOptions } from "./ratelimit/memory_store.ts";
+export {
+  createDurableObjectStore,
+  type DurableObjectNamespaceLike,
+  type DurableObjectStateLike,
+  type DurableObjectStorageLike,
+  type DurableObjectStoreOptions,
+  type DurableObjectStubLike,
+  RateLimiterDurableObject,
+} from "./ratelimit/durable_object_store.ts";
 export {
   consoleLogger,
   type ErrorBody,

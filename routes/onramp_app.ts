@@ -25,6 +25,7 @@ import {
   DEFAULT_BROWSER_FIELDS,
   type OnrampPolicy,
 } from "../policy/policy.ts";
+import { rateLimit, type RateLimitOptions } from "../ratelimit/rate_limit.ts";
 import { firstSchemaViolation } from "../validation/schema_violation.ts";
 import { CREATE_SESSION_EXAMPLE, CreateSessionBodySchema, present } from "../validation/schemas.ts";
 import { createSessionRoute, mintSession, type ResolveCustomer } from "./create_session.ts";
@@ -56,6 +57,13 @@ export interface CryptoOnrampOptions {
   resolveCustomer?: ResolveCustomer;
   /** Cross-origin sites allowed to call the routes (e.g. `https://app.example.com`). Same-origin calls are always allowed. @default {none} */
   allowedOrigins?: readonly string[];
+  /**
+   * A per-address limit on the API routes (not on `/openapi.json` or `/docs`): over it, a 429
+   * with `Retry-After`. Counted per instance unless given a shared `store`.
+   *
+   * @default {no limit}
+   */
+  rateLimit?: RateLimitOptions;
   /** The largest request body accepted, in bytes. @default {32768} */
   maxBodyBytes?: number;
   /** Where faults are reported; entries never hold a key or `client_secret`. @default {JSON lines on the console} */
@@ -149,7 +157,7 @@ const noStore: MiddlewareHandler = async function noStore(c, next) {
  *
  * @param options The Stripe key and the platform's choices.
  * @returns The sub-app, to mount with `app.route(path, …)`.
- * @throws {TypeError} When the key or a policy option is invalid.
+ * @throws {TypeError} When the key, a policy option or `rateLimit.onStoreError` is invalid.
  * @throws {RangeError} When a numeric option is out of range.
  */
 export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEnv> {
@@ -165,6 +173,7 @@ export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEn
     policy = {},
     resolveCustomer,
     allowedOrigins,
+    rateLimit: rateLimitOptions,
     maxBodyBytes = 32_768,
     logger: log = consoleLogger,
     docsTitle = "Crypto onramp",
@@ -207,12 +216,19 @@ export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEn
         origin: [...allowedOrigins],
         allowMethods: ["GET", "POST"],
         allowHeaders: ["Content-Type", "Idempotency-Key"],
+        exposeHeaders: ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
         maxAge: 600,
       }),
     );
   }
   app.use("*", originGuard(allowedOrigins ?? []));
   app.use("*", customerIp({ trustedProxies, getClientIp }));
+  if (rateLimitOptions !== undefined) {
+    const limiter = rateLimit(rateLimitOptions, log);
+    // "/sessions/*" matches "/sessions" too: one pattern each, so no request counts twice.
+    app.use("/sessions/*", limiter);
+    app.use("/quotes", limiter);
+  }
   app.use(
     "/sessions",
     bodyLimit({

@@ -1,0 +1,259 @@
+import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
+import * as esbuild from "esbuild";
+import { Miniflare } from "miniflare";
+import {
+  createDurableObjectStore,
+  type DurableObjectNamespaceLike,
+  type DurableObjectStateLike,
+  RateLimiterDurableObject,
+} from "../../ratelimit/durable_object_store.ts";
+
+const MINUTE = 60_000;
+const ROOT = new URL("../../", import.meta.url).pathname;
+const oneToN = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+/** Bundles the test Worker (which exports the Durable Object class) to a temporary file. */
+async function bundleTestWorker(dir: string): Promise<string> {
+  const outfile = `${dir}/worker.js`;
+  try {
+    await esbuild.build({
+      entryPoints: [new URL("./_durable_object_worker.ts", import.meta.url).pathname],
+      outfile,
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      conditions: ["workerd", "worker", "browser"],
+      target: "es2022",
+      absWorkingDir: ROOT,
+      logLevel: "error",
+    });
+  } finally {
+    await esbuild.stop();
+  }
+  return outfile;
+}
+
+/**
+ * Two Workers, "a" and "b", built from one script; both bind `RATE_LIMITER` to the Durable
+ * Object class that "a" defines, as two deployments (or two instances) sharing one limiter.
+ */
+async function withTwoWorkers(
+  bindings: Record<string, string>,
+  test: (workers: { a: Send; b: Send }) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "onramp_do_" });
+  const scriptPath = await bundleTestWorker(dir);
+  const common = {
+    modules: true,
+    modulesRoot: dir, // module names are relative to it; workerd refuses ".." in them
+    scriptPath,
+    compatibilityDate: "2026-07-01",
+    bindings,
+  };
+  const mf = new Miniflare({
+    workers: [
+      { ...common, name: "a", durableObjects: { RATE_LIMITER: "RateLimiterDurableObject" } },
+      {
+        ...common,
+        name: "b",
+        durableObjects: {
+          RATE_LIMITER: { className: "RateLimiterDurableObject", scriptName: "a" },
+        },
+      },
+    ],
+  });
+  try {
+    const sender = (name: string): Send => async (path, init = {}) => {
+      // Miniflare's Fetcher type does not survive Deno's type checking; its shape does.
+      const worker = await mf.getWorker(name) as unknown as {
+        fetch(url: string, init: unknown): Promise<Response>;
+      };
+      const res = await worker.fetch(`http://localhost${path}`, init);
+      return new Response(await res.arrayBuffer(), {
+        status: res.status,
+        headers: [...res.headers],
+      });
+    };
+    await test({ a: sender("a"), b: sender("b") });
+  } finally {
+    await mf.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+type Send = (path: string, init?: RequestInit) => Promise<Response>;
+
+const DAY_MS = 86_400_000;
+
+/** Sends one hit through a Worker's store; windows are real (the object's alarm uses its clock). */
+async function hit(send: Send, key: string, nowMs = Date.now()): Promise<number> {
+  const res = await send(`/hit?key=${key}&windowMs=${DAY_MS}&nowMs=${nowMs}`);
+  assertEquals(res.status, 200);
+  return (await res.json()).count;
+}
+
+Deno.test("createDurableObjectStore() counts racing hits from two Workers exactly once each", async () => {
+  for (const bindings of [{ LIMIT: "1" }, { LIMIT: "1", SHARDS: "4" }]) {
+    await withTwoWorkers(bindings, async ({ a, b }) => {
+      const counts = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => hit(i % 2 === 0 ? a : b, "203.0.113.7")),
+      );
+      assertEquals(counts.sort((x, y) => x - y), oneToN(50), JSON.stringify(bindings));
+      assertEquals(await hit(b, "198.51.100.23"), 1, "another key has its own count");
+      assertEquals(await hit(a, "203.0.113.7"), 51);
+    });
+  }
+});
+
+Deno.test("RateLimiterDurableObject's alarm deletes a window that has ended, in workerd", async () => {
+  await withTwoWorkers({ LIMIT: "1" }, async ({ a }) => {
+    // A window of 1970 ended long ago: the alarm its first hit sets is due at once.
+    const past = 1_000;
+    assertEquals(await hit(a, "k", past), 1);
+    let count = 0;
+    for (let attempt = 0; attempt < 50 && count !== 1; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      count = await hit(a, "k", past);
+    }
+    assertEquals(count, 1, "the alarm deleted the ended window, so its key started afresh");
+  });
+});
+
+Deno.test("rateLimit on Durable Objects refuses the (limit+1)th of 50 racing requests across two Workers", async () => {
+  await withTwoWorkers({ LIMIT: "30" }, async ({ a, b }) => {
+    const request = (send: Send, ip: string) =>
+      send("/onramp/quotes", { headers: { "cf-connecting-ip": ip } });
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => request(i % 2 === 0 ? a : b, "203.0.113.7")),
+    );
+    const statuses = responses.map((res) => res.status);
+    assertEquals(statuses.filter((status) => status === 200).length, 30);
+    assertEquals(statuses.filter((status) => status === 429).length, 20);
+    const refused = responses.find((res) => res.status === 429)!;
+    assert(Number(refused.headers.get("retry-after")) >= 1);
+    assertEquals((await refused.json()).error.code, "rate_limit");
+    // The customer IP, as workerd delivers it, is the key: another address starts afresh.
+    const other = await request(b, "198.51.100.23");
+    assertEquals([other.status, other.headers.get("ratelimit-remaining")], [200, "29"]);
+  });
+});
+
+/** A Durable Object state in memory, one callback at a time like the runtime's. */
+function memoryState(): DurableObjectStateLike & {
+  data: Map<string, unknown>;
+  alarm: number | null;
+} {
+  let queue = Promise.resolve();
+  const data = new Map<string, unknown>();
+  const state = {
+    data,
+    alarm: null as number | null,
+    storage: {
+      get: <T>(key: string) => Promise.resolve(data.get(key) as T | undefined),
+      put: <T>(key: string, value: T) => Promise.resolve(void data.set(key, value)),
+      delete: (keys: string[]) => Promise.resolve(keys.filter((key) => data.delete(key)).length),
+      list: <T>() => Promise.resolve(new Map(data) as Map<string, T>),
+      getAlarm: () => Promise.resolve(state.alarm),
+      setAlarm: (ms: number) => Promise.resolve(void (state.alarm = ms)),
+    },
+    blockConcurrencyWhile<T>(callback: () => Promise<T>): Promise<T> {
+      const run = queue.then(callback);
+      queue = run.then(() => {}, () => {});
+      return run;
+    },
+  };
+  return state;
+}
+
+function hitRequest(body: unknown): Request {
+  return new Request("https://do/hit", { method: "POST", body: JSON.stringify(body) });
+}
+
+Deno.test("RateLimiterDurableObject's alarm deletes ended windows and waits for the next end", async () => {
+  const state = memoryState();
+  const object = new RateLimiterDurableObject(state);
+  const nowMs = Date.now();
+  await object.fetch(hitRequest({ key: "ended", windowMs: 1_000, nowMs: nowMs - 5_000 }));
+  await object.fetch(hitRequest({ key: "live", windowMs: 3_600_000, nowMs }));
+  const endOfEnded = (Math.floor((nowMs - 5_000) / 1_000) + 1) * 1_000;
+  assertEquals(state.alarm, endOfEnded, "the first hit set the alarm for its window's end");
+  await object.alarm();
+  assertEquals([...state.data.keys()], ["live"]);
+  assertEquals(state.alarm, (Math.floor(nowMs / 3_600_000) + 1) * 3_600_000);
+});
+
+Deno.test("RateLimiterDurableObject counts a late caller's hit in the current window", async () => {
+  const object = new RateLimiterDurableObject(memoryState());
+  const hit = async (nowMs: number) =>
+    await (await object.fetch(hitRequest({ key: "k", windowMs: MINUTE, nowMs }))).json();
+  assertEquals(await hit(60_500), { count: 1, resetAtMs: 120_000 });
+  // An instance whose clock lags a second is still in the previous window: it counts here.
+  assertEquals(await hit(59_500), { count: 2, resetAtMs: 120_000 });
+});
+
+Deno.test("RateLimiterDurableObject answers 400 to a request that is not a hit", async () => {
+  const object = new RateLimiterDurableObject(memoryState());
+  for (
+    const body of [null, { key: "k", windowMs: 0, nowMs: 0 }, { key: 1, windowMs: 1, nowMs: 0 }]
+  ) {
+    const res = await object.fetch(hitRequest(body));
+    assertEquals(res.status, 400, JSON.stringify(body));
+    await res.body?.cancel();
+  }
+});
+
+/** A namespace whose objects are in-memory {@linkcode RateLimiterDurableObject}s. */
+function memoryNamespace(): DurableObjectNamespaceLike<string> & { names: Set<string> } {
+  const objects = new Map<string, RateLimiterDurableObject>();
+  const names = new Set<string>();
+  return {
+    names,
+    idFromName: (name) => name,
+    get(id) {
+      names.add(id);
+      if (!objects.has(id)) objects.set(id, new RateLimiterDurableObject(memoryState()));
+      const object = objects.get(id)!;
+      return { fetch: (request) => object.fetch(request) };
+    },
+  };
+}
+
+Deno.test("createDurableObjectStore() gives each key its own object by default", async () => {
+  const namespace = memoryNamespace();
+  const store = createDurableObjectStore(namespace);
+  for (const key of ["203.0.113.7", "198.51.100.23", "203.0.113.7"]) {
+    await store.hit(key, MINUTE, 0);
+  }
+  assertEquals([...namespace.names], ["key:203.0.113.7", "key:198.51.100.23"]);
+});
+
+Deno.test("createDurableObjectStore() spreads keys over the given number of shards", async () => {
+  const namespace = memoryNamespace();
+  const store = createDurableObjectStore(namespace, { shards: 4 });
+  for (let i = 0; i < 200; i++) await store.hit(`2001:db8::${i}`, MINUTE, 0);
+  assertEquals([...namespace.names].sort(), ["shard:0", "shard:1", "shard:2", "shard:3"]);
+  assertEquals((await store.hit("2001:db8::7", MINUTE, 0)).count, 2, "a key keeps its shard");
+});
+
+Deno.test("createDurableObjectStore() rejects when the object answers an error", async () => {
+  const store = createDurableObjectStore({
+    idFromName: (name) => name,
+    get: () => ({ fetch: () => Promise.resolve(new Response("overloaded", { status: 503 })) }),
+  });
+  await assertRejects(
+    () => store.hit("k", MINUTE, 0),
+    Error,
+    "The rate limiter Durable Object answered HTTP 503",
+  );
+});
+
+Deno.test("createDurableObjectStore() refuses a shards count that is not a positive integer", () => {
+  const namespace = memoryNamespace();
+  for (const shards of [0, -2, 1.5]) {
+    assertThrows(
+      () => createDurableObjectStore(namespace, { shards }),
+      RangeError,
+      `Cannot create Durable Object rate limit store as 'shards' must be a positive integer: current value is ${shards}`,
+    );
+  }
+});
