@@ -22,8 +22,8 @@ export interface BundleReport {
   gzipBytes: number;
 }
 
-/** The Worker bundle's gzip budget, enforced by the tests (issue #5's target). */
-export const WORKER_GZIP_BUDGET_BYTES = 100 * 1024;
+/** The Worker bundle's gzip budget, enforced by the tests: issue #5 asks for at most 100 KB. */
+export const WORKER_GZIP_BUDGET_BYTES = 80 * 1024;
 
 const ROOT = new URL("../", import.meta.url);
 const SETTINGS: Record<BundleTarget, esbuild.BuildOptions & { outfile: string }> = {
@@ -37,6 +37,29 @@ const SETTINGS: Record<BundleTarget, esbuild.BuildOptions & { outfile: string }>
     entryPoints: [new URL("runtimes/node.ts", ROOT).pathname],
     outfile: new URL("dist/node.mjs", ROOT).pathname,
     platform: "node",
+  },
+};
+
+/**
+ * Zod re-exports all of its ~40 message locales as `z.locales`, and since `@hono/zod-openapi`
+ * extends the `z` namespace object, no bundler can drop them: about 200 KB raw. The proxy uses
+ * English only, so the bundle gets a locales module that has just `en`.
+ */
+const englishOnlyZodLocales: esbuild.Plugin = {
+  name: "zod-english-only-locales",
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => {
+      if (!/[\\/]zod[\\/]/.test(args.importer)) return undefined;
+      return {
+        path: "zod-locales-en",
+        namespace: "zod-locales",
+        pluginData: { dir: `${args.resolveDir}/../locales` },
+      };
+    });
+    build.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      resolveDir: args.pluginData?.dir,
+    }));
   },
 };
 
@@ -65,6 +88,7 @@ export async function bundle(target: BundleTarget): Promise<BundleReport> {
       absWorkingDir: ROOT.pathname,
       logLevel: "error",
       legalComments: "none",
+      plugins: [englishOnlyZodLocales],
     });
   } finally {
     await esbuild.stop();
