@@ -1,16 +1,29 @@
 /**
  * The Cloudflare Workers entry (module worker; see `wrangler.toml`). Settings come from the
  * Worker's `env` (`wrangler secret put STRIPE_SECRET_KEY`); the customer IP from
- * `CF-Connecting-IP`, which only Cloudflare sets here.
+ * `CF-Connecting-IP`, which only Cloudflare sets here. With `RATE_LIMIT_PER_MINUTE` set and the
+ * `RATE_LIMITER` Durable Object bound, every instance enforces one per-IP limit.
  *
  * @module
  */
 import type { Hono } from "hono";
+import {
+  createDurableObjectStore,
+  type DurableObjectNamespaceLike,
+  RateLimiterDurableObject,
+} from "../ratelimit/durable_object_store.ts";
 import { readServerConfig } from "../server/config.ts";
 import { createServerApp } from "../server/server_app.ts";
 
-/** The Worker's variables and secrets. */
-export type WorkerEnv = Record<string, string | undefined>;
+/** The Worker's variables, secrets and the optional rate-limiter binding. */
+export interface WorkerEnv {
+  [name: string]: unknown;
+  /** A Durable Object namespace bound to {@linkcode RateLimiterDurableObject} (see wrangler.toml). */
+  RATE_LIMITER?: DurableObjectNamespaceLike;
+}
+
+// Exported so wrangler.toml can bind it: one limit across every instance and location.
+export { RateLimiterDurableObject };
 
 // Built on the first request, then kept for the isolate's life: Workers forbid random and
 // timers in global scope, and settings are only known once `env` arrives.
@@ -19,7 +32,10 @@ let app: Hono | undefined;
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: unknown): Response | Promise<Response> {
     if (app === undefined) {
-      const config = readServerConfig((name) => env[name]);
+      const config = readServerConfig((name) => {
+        const value = env[name];
+        return typeof value === "string" ? value : undefined;
+      });
       if (config.secretKey === undefined) {
         return Response.json({
           error: {
@@ -28,9 +44,13 @@ export default {
           },
         }, { status: 503 });
       }
-      app = createServerApp({ config, secretKey: config.secretKey });
+      app = createServerApp({
+        config,
+        secretKey: config.secretKey,
+        ...(env.RATE_LIMITER && { rateLimitStore: createDurableObjectStore(env.RATE_LIMITER) }),
+      });
     }
-    return app.fetch(request, env, ctx as ExecutionContextLike);
+    return app.fetch(request, env as Record<string, unknown>, ctx as ExecutionContextLike);
   },
 };
 

@@ -16,6 +16,8 @@ export interface ServerConfig {
   publishableKey: string | undefined;
   /** `TRUSTED_PROXIES`: a hop count, or comma-separated CIDRs. */
   trustedProxies: number | string[] | undefined;
+  /** `RATE_LIMIT_PER_MINUTE`: requests each customer IP may make per minute on the API routes. */
+  rateLimitPerMinute: number | undefined;
 }
 
 const nonEmpty = (value: string | undefined) =>
@@ -26,7 +28,8 @@ const nonEmpty = (value: string | undefined) =>
  *
  * @param get Looks a variable up by name.
  * @returns The settings.
- * @throws {TypeError} When the publishable key is not a `pk_…` key.
+ * @throws {TypeError} When the publishable key is not a `pk_…` key, or the rate limit is not a
+ * positive integer.
  */
 export function readServerConfig(get: (name: string) => string | undefined): ServerConfig {
   const publishableKey = nonEmpty(get("STRIPE_PUBLISHABLE_KEY"));
@@ -36,6 +39,12 @@ export function readServerConfig(get: (name: string) => string | undefined): Ser
     );
   }
   const proxies = nonEmpty(get("TRUSTED_PROXIES"));
+  const perMinute = nonEmpty(get("RATE_LIMIT_PER_MINUTE"));
+  if (perMinute !== undefined && !/^[1-9]\d*$/.test(perMinute)) {
+    throw new TypeError(
+      `Cannot start the onramp server as 'RATE_LIMIT_PER_MINUTE' must be a positive integer: current value is ${perMinute}`,
+    );
+  }
   return {
     secretKey: nonEmpty(get("STRIPE_SECRET_KEY")),
     apiBase: nonEmpty(get("STRIPE_API_BASE")),
@@ -46,5 +55,6 @@ export function readServerConfig(get: (name: string) => string | undefined): Ser
       : /^\d+$/.test(proxies)
       ? Number(proxies)
       : proxies.split(",").map((entry) => entry.trim()),
+    rateLimitPerMinute: perMinute === undefined ? undefined : Number(perMinute),
   };
 }

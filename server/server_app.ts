@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import type { Deps } from "../client/retrying_fetch.ts";
+import type { RateLimitStore } from "../ratelimit/store.ts";
 import { cryptoOnramp } from "../routes/onramp_app.ts";
 import type { ServerConfig } from "./config.ts";
 import { renderDemoPage } from "./demo_page.ts";
@@ -21,6 +22,8 @@ export interface ServerAppOptions {
   secretKey: string;
   /** Set when Stripe is the embedded mock: its transport. */
   mockFetch?: Deps["fetch"];
+  /** Where rate-limit counters live when `RATE_LIMIT_PER_MINUTE` is set. @default {this instance's memory} */
+  rateLimitStore?: RateLimitStore;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface ServerAppOptions {
  * @returns The Hono app to serve.
  */
 export function createServerApp(options: ServerAppOptions): Hono {
-  const { config, secretKey, mockFetch } = options;
+  const { config, secretKey, mockFetch, rateLimitStore } = options;
   const mock = mockFetch !== undefined;
   const page = renderDemoPage({
     onrampPath: ONRAMP_PATH,
@@ -47,6 +50,13 @@ export function createServerApp(options: ServerAppOptions): Hono {
       ...(config.apiVersion !== undefined && { stripeVersion: config.apiVersion }),
       ...(config.trustedProxies !== undefined && { trustedProxies: config.trustedProxies }),
       ...(mockFetch !== undefined && { deps: { fetch: mockFetch } }),
+      ...(config.rateLimitPerMinute !== undefined && {
+        rateLimit: {
+          limit: config.rateLimitPerMinute,
+          windowMs: 60_000,
+          ...(rateLimitStore !== undefined && { store: rateLimitStore }),
+        },
+      }),
     }),
   );
   return app;

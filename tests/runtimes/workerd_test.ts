@@ -53,3 +53,38 @@ Deno.test("conformance on Cloudflare Workers: the bundled Worker in workerd via 
     await mf.dispose();
   }
 });
+
+Deno.test("the Worker enforces RATE_LIMIT_PER_MINUTE through its Durable Object binding", async () => {
+  const { outfile } = await bundle("worker");
+  const mock = createStripeMock();
+  const options = {
+    modules: true,
+    scriptPath: outfile,
+    compatibilityDate: "2026-07-01",
+    bindings: {
+      STRIPE_SECRET_KEY: "sk_test_conformance",
+      STRIPE_API_BASE: "https://api.stripe.test",
+      RATE_LIMIT_PER_MINUTE: "2",
+    },
+    durableObjects: { RATE_LIMITER: "RateLimiterDurableObject" },
+    outboundService: (request: unknown) => mock.fetch(request as Request) as never,
+  };
+  const mf = new Miniflare(options);
+  try {
+    const create = async (ip: string) => {
+      const res = await mf.dispatchFetch("http://localhost/onramp/sessions", {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": ip },
+        body: "{}",
+      });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    const statuses = await Promise.all([1, 2, 3, 4].map(() => create(CUSTOMER_IP)));
+    assertEquals(statuses.sort(), [200, 200, 429, 429]);
+    assertEquals(await create("192.0.2.200"), 400); // another address has its own bucket (mock: region refused)
+    assertEquals(mock.sessions().length, 2);
+  } finally {
+    await mf.dispose();
+  }
+});
