@@ -1,0 +1,79 @@
+/**
+ * What every benchmark sends and what the instant upstream answers, shared by the load runs
+ * and the in-process benches so both measure the same request.
+ *
+ * @module
+ */
+
+/** The browser's request body of every run. */
+export const REQUEST_BODY =
+  '{"source_amount":"100","destination_networks":["ethereum"],"destination_currency":"eth"}';
+
+/** The customer address sent as `CF-Connecting-IP` (read only by the workerd targets). */
+export const CUSTOMER_IP = "203.0.113.7";
+
+/** The test key every target is configured with; the upstream counts requests that carry it. */
+export const SECRET_KEY = "sk_test_bench";
+
+/** Where the routes are mounted on every target. */
+export const SESSIONS_PATH = "/onramp/sessions";
+
+/** A valid `crypto.onramp_session`, as `bench/upstream.mjs` answers it. */
+export const SESSION_JSON: string = JSON.stringify({
+  id: "cos_bench_123",
+  object: "crypto.onramp_session",
+  client_secret: "cos_bench_123_secret_abc",
+  created: 1691010131,
+  kyc_details_provided: false,
+  livemode: false,
+  metadata: {},
+  redirect_url: null,
+  status: "initialized",
+  transaction_details: {
+    destination_amount: null,
+    destination_currencies: ["eth", "usdc"],
+    destination_currency: null,
+    destination_network: null,
+    destination_networks: ["ethereum"],
+    fees: null,
+    lock_wallet_address: false,
+    source_amount: null,
+    source_currency: null,
+    transaction_id: null,
+    wallet_address: null,
+    wallet_addresses: null,
+  },
+});
+
+/**
+ * A `fetch` that answers at once with {@linkcode SESSION_JSON}, after reading the request
+ * body as a real transport would.
+ *
+ * @param request The upstream request.
+ * @returns The session.
+ */
+export async function instantUpstream(request: Request): Promise<Response> {
+  await request.arrayBuffer();
+  return new Response(SESSION_JSON, {
+    status: 200,
+    headers: { "content-type": "application/json", "request-id": "req_bench" },
+  });
+}
+
+const REQUEST_BYTES = String(new TextEncoder().encode(REQUEST_BODY).byteLength);
+
+/**
+ * A fresh browser request to `url`, as the load generator sends it: with `Content-Length`,
+ * which a `Request` built in memory lacks and a server-side one has (Hono's `bodyLimit`
+ * takes a much slower, counting path without it).
+ *
+ * @param url The route's URL.
+ * @returns The request.
+ */
+export function sessionRequest(url: string): Request {
+  return new Request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "content-length": REQUEST_BYTES },
+    body: REQUEST_BODY,
+  });
+}

@@ -1,0 +1,281 @@
+/**
+ * Profiles the middleware with V8's sampling CPU profiler, through Deno's inspector (Deno has
+ * no `--cpu-prof` flag), and prints where the time goes: self time per package, the functions
+ * with the most self time, and inclusive time of this project's own functions.
+ *
+ * Two workloads:
+ *
+ * - `loop` (default): `cryptoOnramp()` through `app.request()` on an instant in-process
+ *   upstream, `requests` times (no sockets: the middleware alone).
+ * - `server`: `runtimes/deno.ts` serving real HTTP, loaded by wrk for `seconds` against the
+ *   local upstream (`bench/upstream.mjs`): adds `Deno.serve` and the real `fetch`.
+ *
+ * Usage: `deno run -A bench/cpu_profile.ts [loop [requests=20000] | server [seconds=5]] [out]`.
+ * `out`, a `.cpuprofile` file, opens in Chrome DevTools (Performance → Load profile).
+ *
+ * @module
+ */
+import { SECRET_KEY } from "./_fixtures.ts";
+import { ensureLoadGenerator, runLoad } from "./_load.ts";
+import { startServer, stopAll } from "./_process.ts";
+import { upstreamStats } from "./_targets.ts";
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+/** The function and package a frame belongs to, with repository-relative paths. */
+function describe(frame: CallFrame): { fn: string; pkg: string } {
+  const path = frame.url.replace(/^file:\/\//, "").replace(ROOT, "");
+  const npm = path.match(/node_modules\/\.deno\/([^/]+)\/node_modules\/(?:@[^/]+\/)?[^/]+\/(.*)$/);
+  const pkg = frame.url === ""
+    ? frame.functionName.startsWith("(") ? frame.functionName : "(native / runtime)"
+    : npm
+    ? npm[1]!
+    : path.startsWith("ext:") || path.startsWith("node:")
+    ? "deno runtime (ext:)"
+    : path.split("/")[0] ?? path;
+  // Line numbers of TypeScript files point into Deno's transpiled output: left out.
+  const line = npm || path.startsWith("ext:") ? `:${frame.lineNumber + 1}` : "";
+  const where = npm ? `${npm[1]}/${npm[2]}` : path;
+  return { fn: `${frame.functionName || "(anonymous)"} ${where}${where ? line : ""}`.trim(), pkg };
+}
+
+/** A connection to a Deno process's inspector. */
+interface Inspector {
+  send(method: string, params?: Record<string, unknown>): Promise<unknown>;
+  close(): void;
+}
+
+async function connect(wsUrl: string): Promise<Inspector> {
+  const socket = new WebSocket(wsUrl);
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = reject;
+  });
+  let nextId = 1;
+  const pending = new Map<number, (result: unknown) => void>();
+  socket.onmessage = (event) => {
+    const message = JSON.parse(event.data as string) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  };
+  return {
+    send: (method, params = {}) =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve);
+        socket.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => socket.close(),
+  };
+}
+
+/** Reads a stream until `pattern` matches what it printed; keeps draining it afterwards. */
+async function waitFor(
+  stream: ReadableStream<Uint8Array>,
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<RegExpMatchArray> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const deadline = Date.now() + timeoutMs;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Not printed in time: ${pattern}\n${text}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    while (Date.now() < deadline) {
+      const { value, done } = await Promise.race([reader.read(), expired]);
+      if (done) break;
+      text += value;
+      const match = text.match(pattern);
+      if (match) {
+        (async () => {
+          while (!(await reader.read()).done) { /* discard, so the child never blocks */ }
+        })().catch(() => {});
+        return match;
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  throw new Error(`The process ended before printing ${pattern}:\n${text}`);
+}
+
+async function profileLoop(requests: number): Promise<{ profile: Profile; summary: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--inspect-wait=127.0.0.1:0", `${ROOT}bench/_profile_loop.ts`, String(requests)],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const [wsUrl] = await waitFor(child.stderr, /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/, 30_000);
+    const inspector = await connect(wsUrl);
+    try {
+      await inspector.send("Profiler.enable");
+      await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
+      await inspector.send("Runtime.enable");
+      await inspector.send("Profiler.start");
+      await inspector.send("Runtime.runIfWaitingForDebugger");
+      const done = await waitFor(child.stdout, /PROFILE_DONE \d+ ([\d.]+)/, 600_000);
+      const { profile } = await inspector.send("Profiler.stop") as { profile: Profile };
+      return {
+        profile,
+        summary: `${requests} requests of cryptoOnramp() via app.request(), ${done[1]} µs each ` +
+          "while profiled (sampling every 100 µs slows it a little).",
+      };
+    } finally {
+      inspector.close();
+    }
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+  }
+}
+
+async function profileServer(seconds: number): Promise<{ profile: Profile; summary: string }> {
+  const generator = await ensureLoadGenerator(Deno.env.get("BENCH_LOADGEN") ?? "");
+  try {
+    const upstream = await startServer({
+      command: "node",
+      args: [`${ROOT}bench/upstream.mjs`],
+      env: { PORT: "0", HOSTNAME: "127.0.0.1" },
+    });
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--inspect=127.0.0.1:0",
+        "--allow-net",
+        "--allow-env",
+        `${ROOT}runtimes/deno.ts`,
+      ],
+      env: {
+        NO_COLOR: "1",
+        STRIPE_SECRET_KEY: SECRET_KEY,
+        STRIPE_API_BASE: upstream.url,
+        PORT: "0",
+        HOSTNAME: "127.0.0.1",
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    try {
+      const [wsUrl] = await waitFor(child.stderr, /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/, 30_000);
+      const [serverUrl] = await waitFor(child.stdout, /http:\/\/[\d.]+:\d+/, 30_000);
+      const url = `${serverUrl}/onramp/sessions`;
+      await runLoad(generator, url, { connections: 32, seconds: 2 }); // warm the JIT first
+      const inspector = await connect(wsUrl);
+      try {
+        await inspector.send("Profiler.enable");
+        await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
+        const before = await upstreamStats(upstream.url);
+        await inspector.send("Profiler.start");
+        const load = await runLoad(generator, url, { connections: 32, seconds });
+        const { profile } = await inspector.send("Profiler.stop") as { profile: Profile };
+        const after = await upstreamStats(upstream.url);
+        return {
+          profile,
+          summary: `runtimes/deno.ts under ${generator.name} (32 connections, ${seconds} s): ` +
+            `${load.rps.toFixed(0)} req/s while profiled, ${load.httpErrors} HTTP errors; ` +
+            `the upstream got ${after.sessions - before.sessions} sessions, ` +
+            `${(after.chunked ?? 0) - (before.chunked ?? 0)} with a chunked (streamed) body.`,
+        };
+      } finally {
+        inspector.close();
+      }
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+  } finally {
+    await stopAll();
+  }
+}
+
+/**
+ * Summarises a profile: self time per package and function, inclusive time of this
+ * project's functions (async continuations start new stacks, so inclusive time covers only
+ * the synchronous part of each step).
+ *
+ * @param profile A V8 CPU profile.
+ * @returns The report's lines.
+ */
+export function summarize(profile: Profile): string[] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  const perPackage = new Map<string, number>();
+  const add = (map: Map<string, number>, key: string, us: number) =>
+    map.set(key, (map.get(key) ?? 0) + us);
+  let total = 0;
+  profile.samples.forEach((id, index) => {
+    const us = profile.timeDeltas[index] ?? 0;
+    total += us;
+    const { fn, pkg } = describe(byId.get(id)!.callFrame);
+    add(self, fn, us);
+    add(perPackage, pkg, us);
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const name = describe(byId.get(at)!.callFrame).fn;
+      if (!seen.has(name)) {
+        seen.add(name);
+        add(inclusive, name, us);
+      }
+    }
+  });
+  const pct = (us: number) => `${(us / total * 100).toFixed(1)}%`.padStart(6);
+  const top = (map: Map<string, number>, count: number, keep = (_: string) => true) =>
+    [...map].filter(([name]) => keep(name)).sort((a, b) => b[1] - a[1]).slice(0, count);
+  const ours = (name: string) =>
+    /\s(client|errors|ip|policy|ratelimit|routes|validation)\//.test(name);
+  return [
+    `Sampled ${(total / 1000).toFixed(0)} ms.`,
+    "",
+    "Self time by package:",
+    ...top(perPackage, 15).map(([pkg, us]) => `  ${pct(us)}  ${pkg}`),
+    "",
+    "Top functions by self time:",
+    ...top(self, 30).map(([fn, us]) => `  ${pct(us)}  ${fn}`),
+    "",
+    "Inclusive time of this project's functions:",
+    ...top(inclusive, 20, ours).map(([fn, us]) => `  ${pct(us)}  ${fn}`),
+  ];
+}
+
+if (import.meta.main) {
+  const [mode = "loop", amount, outFile] = Deno.args;
+  if (mode !== "loop" && mode !== "server") {
+    throw new TypeError(
+      `Cannot profile as the mode must be "loop" or "server": current value is "${mode}"`,
+    );
+  }
+  const { profile, summary } = mode === "loop"
+    ? await profileLoop(Number(amount ?? 20_000))
+    : await profileServer(Number(amount ?? 5));
+  if (outFile !== undefined) await Deno.writeTextFile(outFile, JSON.stringify(profile));
+  console.log([summary, ...summarize(profile)].join("\n"));
+}
