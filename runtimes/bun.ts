@@ -7,7 +7,7 @@
 import process from "node:process";
 import { createStripeMock } from "../mock/stripe_mock.ts";
 import { readServerConfig } from "../server/config.ts";
-import { createServerApp, ONRAMP_PATH } from "../server/server_app.ts";
+import { createConfiguredApp, ONRAMP_PATH } from "../server/server_app.ts";
 
 /** The part of Bun's global this entry uses (Deno type-checks this file without Bun's types). */
 declare const Bun: {
@@ -19,15 +19,7 @@ declare const Bun: {
 };
 
 const config = readServerConfig((name) => process.env[name]);
-const mock = config.secretKey === undefined ? createStripeMock() : undefined;
-if (mock) {
-  console.warn("No STRIPE_SECRET_KEY set: using the embedded mock Stripe (livemode: false).");
-}
-const app = createServerApp({
-  config,
-  secretKey: config.secretKey ?? "sk_test_embedded_mock",
-  ...(mock && { mockFetch: mock.fetch }),
-});
+const app = createConfiguredApp(config, () => createStripeMock().fetch);
 
 // The server is passed as Hono's env, where `runtimePeerAddress` finds `requestIP`.
 const server = Bun.serve({

@@ -8,22 +8,14 @@
  * @module
  */
 import { readServerConfig } from "../server/config.ts";
-import { createServerApp, ONRAMP_PATH } from "../server/server_app.ts";
+import { createConfiguredApp, ONRAMP_PATH } from "../server/server_app.ts";
 
 const config = readServerConfig((name) => Deno.env.get(name));
-let secretKey = config.secretKey;
-let mockFetch: ((request: Request) => Promise<Response>) | undefined;
-if (secretKey === undefined) {
-  // Loaded only without a key, so a real deployment never carries the mock.
-  const { createStripeMock } = await import("../mock/stripe_mock.ts");
-  mockFetch = createStripeMock().fetch;
-  secretKey = "sk_test_embedded_mock";
-  console.warn(
-    "No STRIPE_SECRET_KEY set: using the embedded mock Stripe. Sessions are simulated " +
-      "(livemode: false) and no money moves.",
-  );
-}
-const app = createServerApp({ config, secretKey, ...(mockFetch && { mockFetch }) });
+// Loaded only without a key, so a real deployment never runs the mock's code.
+const mockFetch = config.secretKey === undefined
+  ? (await import("../mock/stripe_mock.ts")).createStripeMock().fetch
+  : undefined;
+const app = createConfiguredApp(config, () => mockFetch!);
 
 Deno.serve({
   port: Number(Deno.env.get("PORT") ?? 8000),

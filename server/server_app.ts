@@ -61,3 +61,28 @@ export function createServerApp(options: ServerAppOptions): Hono {
   );
   return app;
 }
+
+/** The key a server uses with the embedded mock Stripe. */
+export const MOCK_SECRET_KEY = "sk_test_embedded_mock";
+
+/**
+ * Builds the server app from its settings, on the embedded mock Stripe when no key is set,
+ * and says so on the console.
+ *
+ * @param config The settings read from the environment.
+ * @param createMockFetch Makes the mock's transport (passed in so a bundle without it is possible).
+ * @returns The app to serve.
+ */
+export function createConfiguredApp(
+  config: ServerConfig,
+  createMockFetch: () => NonNullable<Deps["fetch"]>,
+): Hono {
+  if (config.secretKey !== undefined) {
+    return createServerApp({ config, secretKey: config.secretKey });
+  }
+  console.warn(
+    "No STRIPE_SECRET_KEY set: using the embedded mock Stripe. Sessions are simulated " +
+      "(livemode: false) and no money moves.",
+  );
+  return createServerApp({ config, secretKey: MOCK_SECRET_KEY, mockFetch: createMockFetch() });
+}

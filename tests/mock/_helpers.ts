@@ -11,16 +11,7 @@ export const KEY = "sk_test_mock";
 export const SESSIONS = "/v1/crypto/onramp_sessions";
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same sequence. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as seeded } from "../_helpers/seeded_random.ts";
 
 /** A clock that starts at `startSeconds` and moves `stepSeconds` on every reading. */
 export function steppingClock(startSeconds = 1_767_225_600, stepSeconds = 1): () => number {

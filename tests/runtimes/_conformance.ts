@@ -4,7 +4,9 @@
  * platform relies on, as that runtime really delivers it.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import type { StripeMock } from "../../mock/stripe_mock.ts";
+import { createStripeMock, type StripeMock } from "../../mock/stripe_mock.ts";
+import { serveStripeMock } from "../../mock/serve_mock.ts";
+import { spawnServer } from "../_helpers/spawn_server.ts";
 
 /** A running copy of the server app, and what it should report about the customer. */
 export interface RuntimeUnderTest {
@@ -96,4 +98,42 @@ export async function runConformance(t: Deno.TestContext, target: RuntimeUnderTe
     assertEquals(page.status, 200);
     assertStringIncludes(await page.text(), "Create onramp session");
   });
+}
+
+/**
+ * Runs the suite against a server process (`command args…`) that talks to the mock Stripe over
+ * real HTTP, on loopback: the customer IP it should deliver is 127.0.0.1.
+ *
+ * @param t The runtime's test context.
+ * @param command The server's executable.
+ * @param args Its arguments.
+ */
+export async function runConformanceOverHttp(
+  t: Deno.TestContext,
+  command: string,
+  args: string[],
+): Promise<void> {
+  const mock = createStripeMock();
+  const controller = new AbortController();
+  const stripe = serveStripeMock(mock, { signal: controller.signal });
+  try {
+    const server = await spawnServer(command, args, {
+      STRIPE_SECRET_KEY: "sk_test_conformance",
+      STRIPE_API_BASE: stripe.url,
+      PORT: "0",
+      HOSTNAME: "127.0.0.1",
+    });
+    try {
+      await runConformance(t, {
+        send: (path, init) => fetch(server.url + path, init),
+        expectedIp: "127.0.0.1",
+        mock,
+      });
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    controller.abort();
+    await stripe.finished;
+  }
 }
