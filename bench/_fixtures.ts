@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { sessionJson } from "../tests/_helpers/fake_upstream.ts";
 
 /** The browser's request body of every run. */
 export const REQUEST_BODY =
@@ -19,31 +20,9 @@ export const SECRET_KEY = "sk_test_bench";
 export const SESSIONS_PATH = "/onramp/sessions";
 
 /** A valid `crypto.onramp_session`, as `bench/upstream.mjs` answers it. */
-export const SESSION_JSON: string = JSON.stringify({
-  id: "cos_bench_123",
-  object: "crypto.onramp_session",
-  client_secret: "cos_bench_123_secret_abc",
-  created: 1691010131,
-  kyc_details_provided: false,
-  livemode: false,
-  metadata: {},
-  redirect_url: null,
-  status: "initialized",
-  transaction_details: {
-    destination_amount: null,
-    destination_currencies: ["eth", "usdc"],
-    destination_currency: null,
-    destination_network: null,
-    destination_networks: ["ethereum"],
-    fees: null,
-    lock_wallet_address: false,
-    source_amount: null,
-    source_currency: null,
-    transaction_id: null,
-    wallet_address: null,
-    wallet_addresses: null,
-  },
-});
+export const SESSION_JSON: string = JSON.stringify(
+  sessionJson({ id: "cos_bench_123", client_secret: "cos_bench_123_secret_abc" }),
+);
 
 /**
  * A `fetch` that answers at once with {@linkcode SESSION_JSON}, after reading the request

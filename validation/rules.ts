@@ -114,6 +114,23 @@ function checkAmounts(params: CreateSessionBody): RuleViolation | undefined {
   return checkCryptoAmount("destination_amount", destination_amount, destination_currency!);
 }
 
+// seed: a default must be one of the allowed values when both are set.
+function checkDefaultInList(
+  [param, listParam]: ["destination_currency", "destination_currencies"] | [
+    "destination_network",
+    "destination_networks",
+  ],
+  value: string | undefined,
+  list: readonly string[] | undefined,
+): RuleViolation | undefined {
+  if (value === undefined || list === undefined || list.includes(value)) return undefined;
+  return violation(
+    param,
+    `crypto_onramp_conflicting_${param}`,
+    `${param} "${value}" is not in ${listParam}: add it there or pick one of ${list.join(", ")}`,
+  );
+}
+
 function checkDefaultsInLists(params: CreateSessionBody): RuleViolation | undefined {
   const {
     destination_currency,
@@ -121,32 +138,16 @@ function checkDefaultsInLists(params: CreateSessionBody): RuleViolation | undefi
     destination_network,
     destination_networks,
   } = params;
-  // seed: a default must be one of the allowed values when both are set.
-  if (
-    destination_currency && destination_currencies &&
-    !destination_currencies.includes(destination_currency)
-  ) {
-    return violation(
-      "destination_currency",
-      "crypto_onramp_conflicting_destination_currency",
-      `destination_currency "${destination_currency}" is not in destination_currencies: add it there or pick one of ${
-        destination_currencies.join(", ")
-      }`,
+  return checkDefaultInList(
+    ["destination_currency", "destination_currencies"],
+    destination_currency,
+    destination_currencies,
+  ) ??
+    checkDefaultInList(
+      ["destination_network", "destination_networks"],
+      destination_network,
+      destination_networks,
     );
-  }
-  if (
-    destination_network && destination_networks &&
-    !destination_networks.includes(destination_network)
-  ) {
-    return violation(
-      "destination_network",
-      "crypto_onramp_conflicting_destination_network",
-      `destination_network "${destination_network}" is not in destination_networks: add it there or pick one of ${
-        destination_networks.join(", ")
-      }`,
-    );
-  }
-  return undefined;
 }
 
 function checkPairs(params: CreateSessionBody): RuleViolation | undefined {

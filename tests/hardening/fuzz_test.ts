@@ -12,25 +12,20 @@ import {
   DESTINATION_NETWORKS,
   SOURCE_CURRENCIES,
 } from "../../validation/catalog.ts";
+import { type BrowserField, DEFAULT_BROWSER_FIELDS } from "../../policy/policy.ts";
 import { fakeUpstream, sessionJson } from "../_helpers/fake_upstream.ts";
 import { SECRET_KEY, testApp } from "../_helpers/onramp_app.ts";
 
 const RUNS = Number(Deno.env.get("FUZZ_RUNS") ?? 2000);
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261125);
 
+// Every create field, the platform-only ones opened too, so each one's parsing is fuzzed.
 const FIELDS = [
-  "source_amount",
-  "source_currency",
-  "destination_amount",
-  "destination_currency",
-  "destination_network",
-  "destination_currencies",
-  "destination_networks",
-  "wallet_addresses",
+  ...DEFAULT_BROWSER_FIELDS,
   "lock_wallet_address",
   "metadata",
   "kyc_details",
-] as const;
+] as const satisfies readonly BrowserField[];
 
 const app = testApp({
   upstream: fakeUpstream(Response.json(sessionJson())),
