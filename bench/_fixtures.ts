@@ -5,6 +5,7 @@
  * @module
  */
 import { sessionJson } from "../tests/_helpers/fake_upstream.ts";
+import type { ServerSpec } from "./_process.ts";
 
 /** The browser's request body of every run. */
 export const REQUEST_BODY =
@@ -56,3 +57,13 @@ export function sessionRequest(url: string): Request {
     body: REQUEST_BODY,
   });
 }
+
+/**
+ * How to start `bench/upstream.mjs`, the instant upstream, in its own Node process. It answers
+ * with {@linkcode SESSION_JSON}, handed over in the environment so there is one copy of it.
+ */
+export const UPSTREAM_SERVER: ServerSpec = {
+  command: "node",
+  args: [new URL("upstream.mjs", import.meta.url).pathname],
+  env: { PORT: "0", HOSTNAME: "127.0.0.1", SESSION_JSON },
+};

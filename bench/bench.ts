@@ -12,7 +12,7 @@
  * @module
  */
 import { bundle, type BundleReport, WORKER_GZIP_BUDGET_BYTES } from "../tools/bundle.ts";
-import { CUSTOMER_IP, SESSIONS_PATH } from "./_fixtures.ts";
+import { CUSTOMER_IP, SESSIONS_PATH, UPSTREAM_SERVER } from "./_fixtures.ts";
 import { ensureLoadGenerator, type LoadGenerator, type LoadResult, runLoad } from "./_load.ts";
 import { type MachineFacts, machineFacts } from "./_machine.ts";
 import {
@@ -592,11 +592,7 @@ async function main(): Promise<void> {
     await Deno.writeTextFile(bareNodeBundle, await bundleBenchEntry("bench/bare_node.ts", "node"));
     const bundles = { worker, bareWorkerGzipBytes: await gzipBytes(bareWorkerScript) };
 
-    const upstream = await startServer({
-      command: "node",
-      args: [`${ROOT}bench/upstream.mjs`],
-      env: { PORT: "0", HOSTNAME: "127.0.0.1" },
-    });
+    const upstream = await startServer(UPSTREAM_SERVER);
     let load: LoadRow[];
     let cold: ColdRow[];
     try {

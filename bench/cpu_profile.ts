@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { SECRET_KEY } from "./_fixtures.ts";
+import { SECRET_KEY, UPSTREAM_SERVER } from "./_fixtures.ts";
 import { ensureLoadGenerator, runLoad } from "./_load.ts";
 import { startServer, stopAll } from "./_process.ts";
 import { upstreamStats } from "./_targets.ts";
@@ -155,11 +155,7 @@ async function profileLoop(requests: number): Promise<{ profile: Profile; summar
 async function profileServer(seconds: number): Promise<{ profile: Profile; summary: string }> {
   const generator = await ensureLoadGenerator(Deno.env.get("BENCH_LOADGEN") ?? "");
   try {
-    const upstream = await startServer({
-      command: "node",
-      args: [`${ROOT}bench/upstream.mjs`],
-      env: { PORT: "0", HOSTNAME: "127.0.0.1" },
-    });
+    const upstream = await startServer(UPSTREAM_SERVER);
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",

@@ -6,37 +6,19 @@
  * It also counts what it received (`GET /__stats`), so the harness can prove each target
  * really forwarded a form body with the key and a customer IP.
  *
- * Usage: `node bench/upstream.mjs` (PORT, HOSTNAME; default 0 and 127.0.0.1). Prints its URL.
+ * Usage: `SESSION_JSON='{…}' node bench/upstream.mjs` (PORT, HOSTNAME; default 0 and
+ * 127.0.0.1). Prints its URL. The harness starts it with `UPSTREAM_SERVER` from `_fixtures.ts`.
  */
 import { createServer } from "node:http";
 import process from "node:process";
 
-const SESSION = {
-  id: "cos_bench_123",
-  object: "crypto.onramp_session",
-  client_secret: "cos_bench_123_secret_abc",
-  created: 1691010131,
-  kyc_details_provided: false,
-  livemode: false,
-  metadata: {},
-  redirect_url: null,
-  status: "initialized",
-  transaction_details: {
-    destination_amount: null,
-    destination_currencies: ["eth", "usdc"],
-    destination_currency: null,
-    destination_network: null,
-    destination_networks: ["ethereum"],
-    fees: null,
-    lock_wallet_address: false,
-    source_amount: null,
-    source_currency: null,
-    transaction_id: null,
-    wallet_address: null,
-    wallet_addresses: null,
-  },
-};
-const SESSION_BYTES = Buffer.from(JSON.stringify(SESSION));
+// The session to answer with comes from the harness (bench/_fixtures.ts), the one copy.
+if (!process.env.SESSION_JSON) {
+  throw new TypeError(
+    "Cannot start the bench upstream as 'SESSION_JSON' is not set: start it via bench/_fixtures.ts UPSTREAM_SERVER",
+  );
+}
+const SESSION_BYTES = Buffer.from(process.env.SESSION_JSON);
 const SESSION_HEADERS = {
   "content-type": "application/json",
   "content-length": String(SESSION_BYTES.byteLength),
