@@ -32,7 +32,7 @@ export {
   type CustomerData,
   DEFAULT_BROWSER_FIELDS,
   type OnrampPolicy,
-} from "./policy/policy.ts";
+} from "./validation/policy.ts";
 export type { GetClientIp, OnrampEnv } from "./ip/customer_ip.ts";
 export type { TrustedProxies } from "./ip/trusted_proxies.ts";
 export type { RateLimitOptions } from "./ratelimit/rate_limit.ts";

@@ -9,7 +9,7 @@ import type { OnrampClient } from "../client/create_client.ts";
 import { fromUpstream } from "../errors/from_upstream.ts";
 import { invalidRequest, type Logger, OnrampError } from "../errors/onramp_error.ts";
 import { type OnrampEnv, requireCustomerIp } from "../ip/customer_ip.ts";
-import { applyPolicy, type CustomerData, type OnrampPolicy } from "../policy/policy.ts";
+import { applyPolicy, type CustomerData, type OnrampPolicy } from "../validation/policy.ts";
 import { findCreateSessionViolation } from "../validation/rules.ts";
 import { firstSchemaViolation } from "../validation/schema_violation.ts";
 import {

@@ -24,7 +24,7 @@ import {
   checkPolicy,
   DEFAULT_BROWSER_FIELDS,
   type OnrampPolicy,
-} from "../policy/policy.ts";
+} from "../validation/policy.ts";
 import { rateLimit, type RateLimitOptions } from "../ratelimit/rate_limit.ts";
 import { firstSchemaViolation } from "../validation/schema_violation.ts";
 import { CREATE_SESSION_EXAMPLE, CreateSessionBodySchema, present } from "../validation/schemas.ts";

@@ -12,7 +12,7 @@ import {
   DESTINATION_NETWORKS,
   SOURCE_CURRENCIES,
 } from "../../validation/catalog.ts";
-import { type BrowserField, DEFAULT_BROWSER_FIELDS } from "../../policy/policy.ts";
+import { type BrowserField, DEFAULT_BROWSER_FIELDS } from "../../validation/policy.ts";
 import { fakeUpstream, sessionJson } from "../_helpers/fake_upstream.ts";
 import { SECRET_KEY, testApp } from "../_helpers/onramp_app.ts";
 

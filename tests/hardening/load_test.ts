@@ -45,7 +45,7 @@ Deno.test("load: 1,000 concurrent creations over loopback, no errors, bounded me
   const mock = createStripeMock();
   const controller = new AbortController();
   const stripe = serveStripeMock(mock, { signal: controller.signal });
-  const server = await spawnServer(Deno.execPath(), ["run", "-A", "runtimes/deno.ts"], {
+  const server = await spawnServer(Deno.execPath(), ["run", "-A", "demo/runtimes/deno.ts"], {
     STRIPE_SECRET_KEY: SECRET,
     STRIPE_API_BASE: stripe.url,
     PORT: "0",

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { type BrowserField, DEFAULT_BROWSER_FIELDS } from "../../policy/policy.ts";
+import { type BrowserField, DEFAULT_BROWSER_FIELDS } from "../../validation/policy.ts";
 import { errorOf, formOf, jsonPost, testApp } from "../_helpers/onramp_app.ts";
 
 Deno.test("POST /sessions forwards the body as a Stripe form with the customer IP", async () => {

@@ -1,5 +1,5 @@
 /**
- * The Deno entry end to end, as a developer first meets it: `runtimes/deno.ts` on the embedded
+ * The Deno entry end to end, as a developer first meets it: `demo/runtimes/deno.ts` on the embedded
  * mock Stripe, with the demo page driven by a real headless Chromium.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
@@ -9,7 +9,7 @@ import { type SpawnedServer, spawnServer } from "../_helpers/spawn_server.ts";
 const ROOT = new URL("../../", import.meta.url);
 const SCREENSHOT = new URL("dist/browser-demo.png", ROOT);
 
-/** The runnable browser this test would use, like tools/ensure_chromium.sh looks it up. */
+/** The runnable browser this test would use, like dev/ensure_chromium.sh looks it up. */
 function findChromium(): string | undefined {
   // `command -v` also accepts a non-executable file given as a path, hence the -x.
   const script = 'found=$(command -v "$1") && [ -x "$found" ] && printf %s "$found"';
@@ -25,16 +25,16 @@ const chromiumPath = findChromium();
 const skip = chromiumPath === undefined && Deno.env.get("CI") !== "true";
 if (skip) {
   console.warn(
-    "Skipping the browser test as Chromium is missing: run tools/ensure_chromium.sh or set " +
+    "Skipping the browser test as Chromium is missing: run dev/ensure_chromium.sh or set " +
       "CHROMIUM_PATH",
   );
 }
 
-/** `runtimes/deno.ts` on a free port, on the embedded mock Stripe. */
+/** `demo/runtimes/deno.ts` on a free port, on the embedded mock Stripe. */
 function startServer(): Promise<SpawnedServer> {
   // Empty counts as unset (server/config.ts), so whatever the developer's shell exports, the
   // server runs on the mock, and the page loads no Stripe script from the network.
-  return spawnServer(Deno.execPath(), ["run", "-A", "runtimes/deno.ts"], {
+  return spawnServer(Deno.execPath(), ["run", "-A", "demo/runtimes/deno.ts"], {
     PORT: "0",
     HOSTNAME: "127.0.0.1",
     STRIPE_SECRET_KEY: "",
@@ -64,7 +64,7 @@ Deno.test({
   async fn() {
     if (chromiumPath === undefined) {
       throw new Error(
-        "Cannot run the browser test in CI as Chromium is missing: run tools/ensure_chromium.sh",
+        "Cannot run the browser test in CI as Chromium is missing: run dev/ensure_chromium.sh",
       );
     }
     let server: SpawnedServer | undefined;

@@ -13,6 +13,6 @@ async function bunBinary(): Promise<string> {
   return new TextDecoder().decode(stdout).trim();
 }
 
-Deno.test("conformance on Bun: runtimes/bun.ts on Bun.serve", async (t) => {
-  await runConformanceOverHttp(t, await bunBinary(), ["runtimes/bun.ts"]);
+Deno.test("conformance on Bun: demo/runtimes/bun.ts on Bun.serve", async (t) => {
+  await runConformanceOverHttp(t, await bunBinary(), ["demo/runtimes/bun.ts"]);
 });

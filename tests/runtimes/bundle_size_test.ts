@@ -1,5 +1,5 @@
 import { assert } from "@std/assert";
-import { bundle, WORKER_GZIP_BUDGET_BYTES } from "../../tools/bundle.ts";
+import { bundle, WORKER_GZIP_BUDGET_BYTES } from "../../dev/bundle.ts";
 
 Deno.test("the minified Worker bundle stays within its gzip budget", async () => {
   const report = await bundle("worker");

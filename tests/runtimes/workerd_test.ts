@@ -1,7 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { Miniflare } from "miniflare";
 import { createStripeMock } from "../../mock/stripe_mock.ts";
-import { bundle } from "../../tools/bundle.ts";
+import { bundle } from "../../dev/bundle.ts";
 import { runConformance } from "./_conformance.ts";
 
 const CUSTOMER_IP = "198.51.100.77";

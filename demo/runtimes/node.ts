@@ -6,9 +6,9 @@
  */
 import { serve } from "@hono/node-server";
 import process from "node:process";
-import { createStripeMock } from "../mock/stripe_mock.ts";
-import { readServerConfig } from "../server/config.ts";
-import { createConfiguredApp, ONRAMP_PATH } from "../server/server_app.ts";
+import { createStripeMock } from "../../mock/stripe_mock.ts";
+import { readServerConfig } from "../config.ts";
+import { createConfiguredApp, ONRAMP_PATH } from "../server_app.ts";
 
 const config = readServerConfig((name) => process.env[name]);
 const app = createConfiguredApp(config, () => createStripeMock().fetch);

@@ -7,10 +7,10 @@
  *
  * - `loop` (default): `cryptoOnramp()` through `app.request()` on an instant in-process
  *   upstream, `requests` times (no sockets: the middleware alone).
- * - `server`: `runtimes/deno.ts` serving real HTTP, loaded by wrk for `seconds` against the
- *   local upstream (`bench/upstream.mjs`): adds `Deno.serve` and the real `fetch`.
+ * - `server`: `demo/runtimes/deno.ts` serving real HTTP, loaded by wrk for `seconds` against the
+ *   local upstream (`dev/bench/upstream.mjs`): adds `Deno.serve` and the real `fetch`.
  *
- * Usage: `deno run -A bench/cpu_profile.ts [loop [requests=20000] | server [seconds=5]] [out]`.
+ * Usage: `deno run -A dev/bench/cpu_profile.ts [loop [requests=20000] | server [seconds=5]] [out]`.
  * `out`, a `.cpuprofile` file, opens in Chrome DevTools (Performance → Load profile).
  *
  * @module
@@ -36,7 +36,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** The function and package a frame belongs to, with repository-relative paths. */
 function describe(frame: CallFrame): { fn: string; pkg: string } {
@@ -121,7 +121,12 @@ async function waitFor(
 
 async function profileLoop(requests: number): Promise<{ profile: Profile; summary: string }> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--inspect-wait=127.0.0.1:0", `${ROOT}bench/_profile_loop.ts`, String(requests)],
+    args: [
+      "run",
+      "--inspect-wait=127.0.0.1:0",
+      `${ROOT}dev/bench/_profile_loop.ts`,
+      String(requests),
+    ],
     env: { NO_COLOR: "1" },
     stdin: "null",
     stdout: "piped",
@@ -162,7 +167,7 @@ async function profileServer(seconds: number): Promise<{ profile: Profile; summa
         "--inspect=127.0.0.1:0",
         "--allow-net",
         "--allow-env",
-        `${ROOT}runtimes/deno.ts`,
+        `${ROOT}demo/runtimes/deno.ts`,
       ],
       env: {
         NO_COLOR: "1",
@@ -191,7 +196,8 @@ async function profileServer(seconds: number): Promise<{ profile: Profile; summa
         const after = await upstreamStats(upstream.url);
         return {
           profile,
-          summary: `runtimes/deno.ts under ${generator.name} (32 connections, ${seconds} s): ` +
+          summary:
+            `demo/runtimes/deno.ts under ${generator.name} (32 connections, ${seconds} s): ` +
             `${load.rps.toFixed(0)} req/s while profiled, ${load.httpErrors} HTTP errors; ` +
             `the upstream got ${after.sessions - before.sessions} sessions, ` +
             `${(after.chunked ?? 0) - (before.chunked ?? 0)} with a chunked (streamed) body.`,

@@ -1,13 +1,13 @@
 /**
- * The Bun entry: `npx -y bun@1 runtimes/bun.ts`. Same settings as the Deno entry; the customer
+ * The Bun entry: `npx -y bun@1 demo/runtimes/bun.ts`. Same settings as the Deno entry; the customer
  * IP comes from Bun's `server.requestIP()`.
  *
  * @module
  */
 import process from "node:process";
-import { createStripeMock } from "../mock/stripe_mock.ts";
-import { readServerConfig } from "../server/config.ts";
-import { createConfiguredApp, ONRAMP_PATH } from "../server/server_app.ts";
+import { createStripeMock } from "../../mock/stripe_mock.ts";
+import { readServerConfig } from "../config.ts";
+import { createConfiguredApp, ONRAMP_PATH } from "../server_app.ts";
 
 /** The part of Bun's global this entry uses (Deno type-checks this file without Bun's types). */
 declare const Bun: {

@@ -11,9 +11,9 @@ import {
   createDurableObjectStore,
   type DurableObjectNamespaceLike,
   RateLimiterDurableObject,
-} from "../ratelimit/durable_object_store.ts";
-import { readServerConfig } from "../server/config.ts";
-import { createServerApp } from "../server/server_app.ts";
+} from "../../ratelimit/durable_object_store.ts";
+import { readServerConfig } from "../config.ts";
+import { createServerApp } from "../server_app.ts";
 
 /** The Worker's variables, secrets and the optional rate-limiter binding. */
 export interface WorkerEnv {

@@ -1,6 +1,6 @@
 /**
  * The runnable server's app: the demo page at `/` and the onramp routes at `/onramp`. Every
- * runtime entry (`runtimes/*.ts`) builds this same app.
+ * runtime entry (`demo/runtimes/*.ts`) builds this same app.
  *
  * @module
  */

@@ -6,16 +6,16 @@
  * It also counts what it received (`GET /__stats`), so the harness can prove each target
  * really forwarded a form body with the key and a customer IP.
  *
- * Usage: `SESSION_JSON='{…}' node bench/upstream.mjs` (PORT, HOSTNAME; default 0 and
+ * Usage: `SESSION_JSON='{…}' node dev/bench/upstream.mjs` (PORT, HOSTNAME; default 0 and
  * 127.0.0.1). Prints its URL. The harness starts it with `UPSTREAM_SERVER` from `_fixtures.ts`.
  */
 import { createServer } from "node:http";
 import process from "node:process";
 
-// The session to answer with comes from the harness (bench/_fixtures.ts), the one copy.
+// The session to answer with comes from the harness (dev/bench/_fixtures.ts), the one copy.
 if (!process.env.SESSION_JSON) {
   throw new TypeError(
-    "Cannot start the bench upstream as 'SESSION_JSON' is not set: start it via bench/_fixtures.ts UPSTREAM_SERVER",
+    "Cannot start the bench upstream as 'SESSION_JSON' is not set: start it via dev/bench/_fixtures.ts UPSTREAM_SERVER",
   );
 }
 const SESSION_BYTES = Buffer.from(process.env.SESSION_JSON);

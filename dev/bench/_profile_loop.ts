@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { cryptoOnramp } from "../routes/onramp_app.ts";
+import { cryptoOnramp } from "../../routes/onramp_app.ts";
 import { CUSTOMER_IP, instantUpstream, SECRET_KEY, sessionRequest } from "./_fixtures.ts";
 
 const requests = Number(Deno.args[0] ?? 20_000);

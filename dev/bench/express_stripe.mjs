@@ -6,7 +6,7 @@
  * the browser needs. No validation beyond what Express and Stripe do themselves, as in most
  * hand-written proxies.
  *
- * Usage: `node bench/express_stripe.mjs` with STRIPE_SECRET_KEY, STRIPE_API_BASE (the local
+ * Usage: `node dev/bench/express_stripe.mjs` with STRIPE_SECRET_KEY, STRIPE_API_BASE (the local
  * upstream), PORT (0 picks one) and HOSTNAME. Prints its URL once listening.
  */
 import express from "express";

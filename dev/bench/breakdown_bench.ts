@@ -3,25 +3,25 @@
  * piece at a time, then each piece on its own. Every group has the bare passthrough function
  * as its baseline, so the ratios read as "how many bare requests this costs".
  *
- * Run: `deno bench bench/breakdown_bench.ts` (`deno task bench` runs it once and reports it).
+ * Run: `deno bench dev/bench/breakdown_bench.ts` (`deno task bench` runs it once and reports it).
  *
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { createOnrampClient } from "../client/create_client.ts";
-import { encodeStripeForm } from "../client/form_body.ts";
-import { createRetryingFetch } from "../client/retrying_fetch.ts";
-import { resolveClientIp } from "../ip/client_ip.ts";
-import { customerIp } from "../ip/customer_ip.ts";
-import { compileTrustedProxies } from "../ip/trusted_proxies.ts";
-import { applyPolicy } from "../policy/policy.ts";
-import { createSessionRoute, IdempotencyHeaderSchema } from "../routes/create_session.ts";
-import { cryptoOnramp } from "../routes/onramp_app.ts";
-import { toPublicSession } from "../routes/public_session.ts";
-import { findCreateSessionViolation } from "../validation/rules.ts";
-import { type CreateSessionBody, CreateSessionBodySchema } from "../validation/schemas.ts";
+import { createOnrampClient } from "../../client/create_client.ts";
+import { encodeStripeForm } from "../../client/form_body.ts";
+import { createRetryingFetch } from "../../client/retrying_fetch.ts";
+import { resolveClientIp } from "../../ip/client_ip.ts";
+import { customerIp } from "../../ip/customer_ip.ts";
+import { compileTrustedProxies } from "../../ip/trusted_proxies.ts";
+import { applyPolicy } from "../../validation/policy.ts";
+import { createSessionRoute, IdempotencyHeaderSchema } from "../../routes/create_session.ts";
+import { cryptoOnramp } from "../../routes/onramp_app.ts";
+import { toPublicSession } from "../../routes/public_session.ts";
+import { findCreateSessionViolation } from "../../validation/rules.ts";
+import { type CreateSessionBody, CreateSessionBodySchema } from "../../validation/schemas.ts";
 import { barePassthrough, toFormBody } from "./bare_passthrough.ts";
 import {
   CUSTOMER_IP,

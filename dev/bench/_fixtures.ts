@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { sessionJson } from "../tests/_helpers/fake_upstream.ts";
+import { sessionJson } from "../../tests/_helpers/fake_upstream.ts";
 import type { ServerSpec } from "./_process.ts";
 
 /** The browser's request body of every run. */
@@ -20,7 +20,7 @@ export const SECRET_KEY = "sk_test_bench";
 /** Where the routes are mounted on every target. */
 export const SESSIONS_PATH = "/onramp/sessions";
 
-/** A valid `crypto.onramp_session`, as `bench/upstream.mjs` answers it. */
+/** A valid `crypto.onramp_session`, as `dev/bench/upstream.mjs` answers it. */
 export const SESSION_JSON: string = JSON.stringify(
   sessionJson({ id: "cos_bench_123", client_secret: "cos_bench_123_secret_abc" }),
 );
@@ -59,7 +59,7 @@ export function sessionRequest(url: string): Request {
 }
 
 /**
- * How to start `bench/upstream.mjs`, the instant upstream, in its own Node process. It answers
+ * How to start `dev/bench/upstream.mjs`, the instant upstream, in its own Node process. It answers
  * with {@linkcode SESSION_JSON}, handed over in the environment so there is one copy of it.
  */
 export const UPSTREAM_SERVER: ServerSpec = {

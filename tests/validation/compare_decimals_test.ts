@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { compareDecimals } from "../../policy/policy.ts";
+import { compareDecimals } from "../../validation/policy.ts";
 
 const cases: [string, string, number][] = [
   ["10", "10.00", 0],

@@ -4,11 +4,11 @@
  * `app.request()`, both on an upstream that answers at once. The difference is the
  * middleware's own work per request.
  *
- * Run: `deno bench bench/proxy_bench.ts` (`deno task bench` runs it too and reports the ratio).
+ * Run: `deno bench dev/bench/proxy_bench.ts` (`deno task bench` runs it too and reports the ratio).
  *
  * @module
  */
-import { cryptoOnramp } from "../routes/onramp_app.ts";
+import { cryptoOnramp } from "../../routes/onramp_app.ts";
 import { barePassthrough, type BarePassthroughOptions } from "./bare_passthrough.ts";
 import { CUSTOMER_IP, instantUpstream, SECRET_KEY, sessionRequest } from "./_fixtures.ts";
 

@@ -3,7 +3,7 @@
  * the same `BENCH_JSON {...}` line as `wrk_report.lua`. autocannon keeps whole milliseconds
  * in its latency histogram, so its percentiles are coarse; prefer wrk.
  *
- * Usage: `node bench/autocannon_run.mjs '{"url":…,"connections":32,"seconds":10,"body":…,"headers":{…}}'`
+ * Usage: `node dev/bench/autocannon_run.mjs '{"url":…,"connections":32,"seconds":10,"body":…,"headers":{…}}'`
  */
 import autocannon from "autocannon";
 import process from "node:process";

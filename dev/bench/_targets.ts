@@ -44,22 +44,22 @@ export interface RunningTarget {
 export interface TargetInputs {
   /** The local upstream's base URL. */
   upstreamUrl: string;
-  /** `dist/node.mjs`, from `tools/bundle.ts`. */
+  /** `dist/node.mjs`, from `dev/bundle.ts`. */
   nodeBundle: string;
-  /** `dist/worker.js`, from `tools/bundle.ts`. */
+  /** `dist/worker.js`, from `dev/bundle.ts`. */
   workerBundle: string;
-  /** `bench/bare_node.ts` bundled to a temporary `.mjs`. */
+  /** `dev/bench/bare_node.ts` bundled to a temporary `.mjs`. */
   bareNodeBundle: string;
-  /** `bench/bare_worker.ts` bundled, as source text. */
+  /** `dev/bench/bare_worker.ts` bundled, as source text. */
   bareWorkerScript: string;
   /** Whether to include the workerd targets. */
   workerd: boolean;
 }
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
 
 /**
- * Bundles one of the bench's own entries with esbuild (minified ESM, like `tools/bundle.ts`).
+ * Bundles one of the bench's own entries with esbuild (minified ESM, like `dev/bundle.ts`).
  *
  * @param entry A path relative to the repository root.
  * @param platform `node` or `browser` (the Worker).
@@ -145,19 +145,19 @@ export function createTargets(inputs: TargetInputs): Target[] {
   > = {
     "bare-deno": {
       command: deno,
-      args: ["run", "--allow-net", "--allow-env", `${ROOT}bench/bare_deno.ts`],
+      args: ["run", "--allow-net", "--allow-env", `${ROOT}dev/bench/bare_deno.ts`],
       env: serverEnv,
     },
     "onramp-deno": {
       command: deno,
-      args: ["run", "--allow-net", "--allow-env", `${ROOT}runtimes/deno.ts`],
+      args: ["run", "--allow-net", "--allow-env", `${ROOT}demo/runtimes/deno.ts`],
       env: serverEnv,
     },
     "bare-node": { command: "node", args: [inputs.bareNodeBundle], env: serverEnv },
     "onramp-node": { command: "node", args: [inputs.nodeBundle], env: serverEnv },
     "express-stripe": {
       command: "node",
-      args: [`${ROOT}bench/express_stripe.mjs`],
+      args: [`${ROOT}dev/bench/express_stripe.mjs`],
       env: serverEnv,
     },
   };
@@ -168,7 +168,7 @@ export function createTargets(inputs: TargetInputs): Target[] {
   ): Target => ({ id, label, floor, spec: specs[id], start: processTarget(specs[id]) });
   const targets: Target[] = [
     fromSpec("bare-deno", "bare passthrough, Deno.serve", "bare-deno"),
-    fromSpec("onramp-deno", "cryptoOnramp(), Deno (runtimes/deno.ts)", "bare-deno"),
+    fromSpec("onramp-deno", "cryptoOnramp(), Deno (demo/runtimes/deno.ts)", "bare-deno"),
     fromSpec("bare-node", "bare passthrough, node:http", "bare-node"),
     fromSpec("onramp-node", "cryptoOnramp(), Node (dist/node.mjs)", "bare-node"),
   ];
@@ -192,7 +192,7 @@ export function createTargets(inputs: TargetInputs): Target[] {
   return targets;
 }
 
-/** What the upstream has counted (`GET /__stats` of `bench/upstream.mjs`). */
+/** What the upstream has counted (`GET /__stats` of `dev/bench/upstream.mjs`). */
 export interface UpstreamStats {
   sessions: number;
   withCustomerIp: number;

@@ -12,8 +12,8 @@ import {
   type DestinationNetwork,
   SOURCE_CURRENCIES,
   type SourceCurrency,
-} from "../validation/catalog.ts";
-import type { CreateSessionBody } from "../validation/schemas.ts";
+} from "./catalog.ts";
+import type { CreateSessionBody } from "./schemas.ts";
 import { invalidRequest, type OnrampError } from "../errors/onramp_error.ts";
 
 /** A create parameter the browser may be allowed to send. */

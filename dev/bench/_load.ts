@@ -56,7 +56,7 @@ async function wrkVersion(): Promise<string | undefined> {
 }
 
 async function autocannonVersion(): Promise<string> {
-  const manifest = new URL("../node_modules/autocannon/package.json", import.meta.url);
+  const manifest = new URL("../../node_modules/autocannon/package.json", import.meta.url);
   return (JSON.parse(await Deno.readTextFile(manifest)) as { version: string }).version;
 }
 

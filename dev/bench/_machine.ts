@@ -18,7 +18,7 @@ export interface MachineFacts {
   versions: Record<string, string>;
 }
 
-const ROOT = new URL("../", import.meta.url);
+const ROOT = new URL("../../", import.meta.url);
 
 async function packageVersion(name: string, besides?: string): Promise<string> {
   try {

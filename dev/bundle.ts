@@ -2,7 +2,7 @@
  * Bundles a runtime entry with esbuild (minified, tree-shaken) and reports its size, raw and
  * gzip. The Worker bundle's size decides cold starts on Cloudflare Workers.
  *
- * Usage: `deno task bundle` (the Worker) or `deno run -A tools/bundle.ts worker node`.
+ * Usage: `deno task bundle` (the Worker) or `deno run -A dev/bundle.ts worker node`.
  *
  * @module
  */
@@ -28,13 +28,13 @@ export const WORKER_GZIP_BUDGET_BYTES = 80 * 1024;
 const ROOT = new URL("../", import.meta.url);
 const SETTINGS: Record<BundleTarget, esbuild.BuildOptions & { outfile: string }> = {
   worker: {
-    entryPoints: [new URL("runtimes/workers.ts", ROOT).pathname],
+    entryPoints: [new URL("demo/runtimes/workers.ts", ROOT).pathname],
     outfile: new URL("dist/worker.js", ROOT).pathname,
     platform: "browser",
     conditions: ["workerd", "worker", "browser"],
   },
   node: {
-    entryPoints: [new URL("runtimes/node.ts", ROOT).pathname],
+    entryPoints: [new URL("demo/runtimes/node.ts", ROOT).pathname],
     outfile: new URL("dist/node.mjs", ROOT).pathname,
     platform: "node",
   },

@@ -1,17 +1,17 @@
 /**
  * `deno task bench`: measures the middleware against a bare passthrough and against the
  * status quo (Express + Stripe's Node library), side by side in one run, on a local upstream
- * that answers at once. Prints the results and writes them to `bench/RESULTS.md`.
+ * that answers at once. Prints the results and writes them to `dev/bench/RESULTS.md`.
  *
  * Settings (environment): BENCH_REPS (3), BENCH_SECONDS (10), BENCH_WARMUP (3),
  * BENCH_CONNECTIONS (32), BENCH_COLD_REPS (7), BENCH_LOADGEN (`wrk` or `autocannon`; default
  * wrk, installed with apt-get when missing, else autocannon), BENCH_WORKERD (`0` skips the
  * workerd targets), BENCH_BREAKDOWN (`0` skips the in-process breakdown), BENCH_OUT
- * (`bench/RESULTS.md`).
+ * (`dev/bench/RESULTS.md`).
  *
  * @module
  */
-import { bundle, type BundleReport, WORKER_GZIP_BUDGET_BYTES } from "../tools/bundle.ts";
+import { bundle, type BundleReport, WORKER_GZIP_BUDGET_BYTES } from "../bundle.ts";
 import { CUSTOMER_IP, SESSIONS_PATH, UPSTREAM_SERVER } from "./_fixtures.ts";
 import { ensureLoadGenerator, type LoadGenerator, type LoadResult, runLoad } from "./_load.ts";
 import { type MachineFacts, machineFacts } from "./_machine.ts";
@@ -112,7 +112,7 @@ interface Bundles {
   bareWorkerGzipBytes: number;
 }
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
 /** The issue's goal for the Worker bundle (the project's own test may hold it tighter). */
 const WORKER_GZIP_GOAL_BYTES = 100 * 1024;
 const LOAD_HEADERS = { "cf-connecting-ip": CUSTOMER_IP };
@@ -279,7 +279,7 @@ async function measureInProcess(reps: number): Promise<InProcess> {
   const result: InProcess = { runs: [], failure: undefined };
   try {
     for (let rep = 0; rep < reps; rep++) {
-      const records = await denoBench("bench/proxy_bench.ts");
+      const records = await denoBench("dev/bench/proxy_bench.ts");
       const bare = records.find((record) => record.baseline);
       const onramp = records.find((record) => !record.baseline);
       if (bare === undefined || onramp === undefined) throw new Error("missing bench subjects");
@@ -546,7 +546,7 @@ function renderReport(report: Report): string {
     "",
     ...renderCold(report),
     "",
-    "## In-process cost (`deno bench bench/proxy_bench.ts`)",
+    "## In-process cost (`deno bench dev/bench/proxy_bench.ts`)",
     "",
     "No sockets: the bare passthrough as a function against `cryptoOnramp()` through " +
     "`app.request()`, both with an injected `fetch` that answers at once, " +
@@ -558,18 +558,18 @@ function renderReport(report: Report): string {
     "",
     "| Bundle | raw KB | gzip KB | × bare worker (gzip) | budget |",
     "| --- | ---: | ---: | ---: | --- |",
-    `| dist/worker.js (tools/bundle.ts) | ${kb(bundles.worker.bytes)} | ${
+    `| dist/worker.js (dev/bundle.ts) | ${kb(bundles.worker.bytes)} | ${
       kb(bundles.worker.gzipBytes)
     } | ${ratio(bundles.worker.gzipBytes, bundles.bareWorkerGzipBytes)} | goal ≤ ${
       kb(WORKER_GZIP_GOAL_BYTES)
     } KB, test budget ≤ ${kb(WORKER_GZIP_BUDGET_BYTES)} KB gzip |`,
-    `| bench/bare_worker.ts, same settings | | ${kb(bundles.bareWorkerGzipBytes)} | 1.00× | |`,
+    `| dev/bench/bare_worker.ts, same settings | | ${kb(bundles.bareWorkerGzipBytes)} | 1.00× | |`,
     "",
     "## Every run",
     "",
     ...renderRuns(report),
     "",
-    "## Where the in-process time goes (`deno bench bench/breakdown_bench.ts`, one run)",
+    "## Where the in-process time goes (`deno bench dev/bench/breakdown_bench.ts`, one run)",
     "",
     ...renderBreakdown(report),
   ].join("\n");
@@ -586,10 +586,13 @@ async function main(): Promise<void> {
   log("bundling dist/worker.js, dist/node.mjs and the bare passthroughs");
   const worker = await bundle("worker");
   const node = await bundle("node");
-  const bareWorkerScript = await bundleBenchEntry("bench/bare_worker.ts", "browser");
+  const bareWorkerScript = await bundleBenchEntry("dev/bench/bare_worker.ts", "browser");
   const bareNodeBundle = await Deno.makeTempFile({ prefix: "bare_node_", suffix: ".mjs" });
   try {
-    await Deno.writeTextFile(bareNodeBundle, await bundleBenchEntry("bench/bare_node.ts", "node"));
+    await Deno.writeTextFile(
+      bareNodeBundle,
+      await bundleBenchEntry("dev/bench/bare_node.ts", "node"),
+    );
     const bundles = { worker, bareWorkerGzipBytes: await gzipBytes(bareWorkerScript) };
 
     const upstream = await startServer(UPSTREAM_SERVER);
@@ -617,13 +620,13 @@ async function main(): Promise<void> {
       await upstream.stop();
     }
 
-    log(`in-process: ${settings.reps} deno bench runs of bench/proxy_bench.ts`);
+    log(`in-process: ${settings.reps} deno bench runs of dev/bench/proxy_bench.ts`);
     const inProcess = await measureInProcess(settings.reps);
     let breakdown: Report["breakdown"];
     if (settings.breakdown) {
-      log("in-process breakdown: bench/breakdown_bench.ts");
+      log("in-process breakdown: dev/bench/breakdown_bench.ts");
       try {
-        breakdown = await denoBench("bench/breakdown_bench.ts");
+        breakdown = await denoBench("dev/bench/breakdown_bench.ts");
       } catch (error) {
         breakdown = errorText(error);
       }

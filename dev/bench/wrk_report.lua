@@ -1,6 +1,6 @@
 -- wrk script of the load runs: POSTs the benchmark body and prints one JSON line at the end
--- ("BENCH_JSON {...}") that bench/_load.ts parses. Latencies are in microseconds. Keep the
--- body in step with REQUEST_BODY in bench/_fixtures.ts. wrk counts answers of 400 and above
+-- ("BENCH_JSON {...}") that dev/bench/_load.ts parses. Latencies are in microseconds. Keep the
+-- body in step with REQUEST_BODY in dev/bench/_fixtures.ts. wrk counts answers of 400 and above
 -- as status errors (httpErrors). No response() hook: defining one would make wrk hand every
 -- response to Lua, which would slow the generator down.
 wrk.method = "POST"

@@ -7,13 +7,13 @@
  *
  * @module
  */
-import { readServerConfig } from "../server/config.ts";
-import { createConfiguredApp, ONRAMP_PATH } from "../server/server_app.ts";
+import { readServerConfig } from "../config.ts";
+import { createConfiguredApp, ONRAMP_PATH } from "../server_app.ts";
 
 const config = readServerConfig((name) => Deno.env.get(name));
 // Loaded only without a key, so a real deployment never runs the mock's code.
 const mockFetch = config.secretKey === undefined
-  ? (await import("../mock/stripe_mock.ts")).createStripeMock().fetch
+  ? (await import("../../mock/stripe_mock.ts")).createStripeMock().fetch
   : undefined;
 const app = createConfiguredApp(config, () => mockFetch!);
 

@@ -4,7 +4,7 @@
  * openapi-typescript writes and openapi-fetch's `Client` are re-exported on purpose, and their
  * members (`headers: never`, …) cannot carry JSDoc without editing code that is not ours.
  *
- * Usage: `deno run -A tools/doc_lint.ts mod.ts [more entry points]`
+ * Usage: `deno run -A dev/doc_lint.ts mod.ts [more entry points]`
  */
 const entryPoints = Deno.args.length > 0 ? Deno.args : ["mod.ts"];
 const { stderr, stdout } = await new Deno.Command(Deno.execPath(), {

@@ -1,7 +1,7 @@
 /**
  * The bare passthrough served by `Deno.serve`: the floor of the Deno figures.
  *
- * Usage: `deno run --allow-net --allow-env bench/bare_deno.ts` with STRIPE_SECRET_KEY,
+ * Usage: `deno run --allow-net --allow-env dev/bench/bare_deno.ts` with STRIPE_SECRET_KEY,
  * STRIPE_API_BASE, PORT (0 picks one) and HOSTNAME. Prints its URL once listening.
  *
  * @module
