@@ -4,29 +4,22 @@
  *
  * @module
  */
-import createClient, { type Client } from "openapi-fetch";
-import type { components, paths } from "../generated/stripe_onramp.ts";
-import { redactApiKeys, StripeApiError, type StripeErrorType } from "./errors.ts";
+import createClient from "openapi-fetch";
+import type { paths } from "../generated/stripe_onramp.ts";
+import { isStripeErrorType } from "../errors/stripe_error.ts";
+import { redactApiKeys, StripeApiError } from "./errors.ts";
 import { encodeStripeForm, type FormValue } from "./form_body.ts";
+import type {
+  CreateSessionParams,
+  CryptoOnrampSession,
+  CryptoOnrampSessionList,
+  ListSessionsParams,
+  OnrampApi,
+  OnrampQuotes,
+  QuoteParams,
+} from "./types.ts";
 import { attemptsOf, createRetryingFetch, type Deps } from "./retrying_fetch.ts";
 import { MAX_BACKOFF_MS } from "./retry.ts";
-
-/** Parameters of a create call, exactly as `openapi.yaml` describes them. */
-export type CreateSessionParams = components["schemas"]["CreateOnrampSessionParams"];
-/** A `crypto.onramp_session` object. */
-export type CryptoOnrampSession = components["schemas"]["CryptoOnrampSession"];
-/** A page of sessions. */
-export type CryptoOnrampSessionList = components["schemas"]["CryptoOnrampSessionList"];
-/** The estimated quotes for every currency–network pair. */
-export type OnrampQuotes = components["schemas"]["OnrampQuotes"];
-/** Filters and cursors of a list call. */
-export type ListSessionsParams = NonNullable<
-  paths["/v1/crypto/onramp_sessions"]["get"]["parameters"]["query"]
->;
-/** Parameters of a quotes call. */
-export type QuoteParams = NonNullable<
-  paths["/v1/crypto/onramp_quotes"]["get"]["parameters"]["query"]
->;
 
 /** Stripe's production API. */
 export const STRIPE_API_BASE = "https://api.stripe.com";
@@ -54,9 +47,6 @@ export interface CreateSessionOptions {
   /** Reuse a key to make a repeated create return the first session. @default {a random UUID} */
   idempotencyKey?: string;
 }
-
-/** The `openapi-fetch` client of the onramp paths, for calls the methods below do not cover. */
-export type OnrampApi = Client<paths>;
 
 /** The typed onramp client that {@linkcode createOnrampClient} returns. */
 export interface OnrampClient {
@@ -104,20 +94,13 @@ function checkOptions(options: OnrampClientOptions): void {
   }
 }
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set<StripeErrorType>([
-  "api_error",
-  "card_error",
-  "idempotency_error",
-  "invalid_request_error",
-]);
-
 function toStripeApiError(error: unknown, response: Response): StripeApiError {
   const body = (error as { error?: Record<string, unknown> } | undefined)?.error;
   const text = (key: string) => typeof body?.[key] === "string" ? body[key] as string : undefined;
   const type = text("type");
   const status = response.status;
   return new StripeApiError({
-    type: type !== undefined && KNOWN_TYPES.has(type) ? type as StripeErrorType : "api_error",
+    type: isStripeErrorType(type) ? type : "api_error",
     code: text("code"),
     param: text("param"),
     message: redactApiKeys(

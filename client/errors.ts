@@ -3,22 +3,19 @@
  *
  * @module
  */
+import type { StripeErrorType } from "../errors/stripe_error.ts";
 
 /**
- * Stripe's error `type`s (facts §5), plus `api_connection_error` for failures where no answer
- * came back at all (network error, timeout), the name Stripe's own libraries have used for that.
+ * The `type` of a {@linkcode StripeApiError}: one of Stripe's error types, or
+ * `api_connection_error` for failures where no answer came back at all (network error,
+ * timeout), the name Stripe's own libraries give that case.
  */
-export type StripeErrorType =
-  | "api_error"
-  | "card_error"
-  | "idempotency_error"
-  | "invalid_request_error"
-  | "api_connection_error";
+export type StripeApiErrorType = StripeErrorType | "api_connection_error";
 
 /** The fields of a {@linkcode StripeApiError}. */
 export interface StripeApiErrorInit {
   /** Stripe's error `type`. */
-  type: StripeErrorType;
+  type: StripeApiErrorType;
   /** A human-readable message, with any API key redacted. */
   message: string;
   /** Stripe's error `code`, e.g. `parameter_unknown` or `crypto_onramp_unsupportable_customer`. */
@@ -68,7 +65,7 @@ export class StripeApiError extends Error {
   /** Always `"StripeApiError"`. */
   override readonly name: string = "StripeApiError";
   /** Stripe's error `type`. */
-  readonly type: StripeErrorType;
+  readonly type: StripeApiErrorType;
   /** Stripe's error `code`, when it gave one. */
   readonly code: string | undefined;
   /** The offending request parameter, when Stripe named one. */

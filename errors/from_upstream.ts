@@ -4,7 +4,8 @@
  * @module
  */
 import { StripeApiError } from "../client/errors.ts";
-import { type Logger, OnrampError } from "./onramp_error.ts";
+import type { Logger } from "./logger.ts";
+import { OnrampError } from "./onramp_error.ts";
 
 /**
  * Maps a failed Stripe call to a safe answer:

@@ -1,29 +1,42 @@
 /**
  * The errors the proxy answers with, all in Stripe's envelope: `{ error: { type, code, param,
- * message } }`. Routes and hooks throw; only {@linkcode toErrorResponse} answers.
+ * message } }` (see `stripe_error.ts`). Routes and hooks throw an {@linkcode OnrampError}; being
+ * a Hono `HTTPException` whose `getResponse()` renders that envelope, it answers correctly
+ * whichever handler catches it: the sub-app's own, a platform's `onError`, or Hono's default.
  *
  * @module
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Logger } from "./logger.ts";
+import type { ErrorBody } from "./stripe_error.ts";
 
-/** The `error` member of every error response. */
-export interface ErrorBody {
-  /** Stripe's error type; the proxy never makes up a new one. */
-  type: "invalid_request_error" | "api_error" | "idempotency_error" | "card_error";
-  /** What went wrong and how to fix it. */
-  message: string;
-  /** A machine-readable code, Stripe's own where one exists. */
-  code?: string;
-  /** The parameter to fix, in Stripe's bracket notation. */
-  param?: string;
-  /** Whether the same request may succeed later (set on upstream failures). */
-  retryable?: boolean;
+/**
+ * Hono's `HTTPException`, the base of {@linkcode OnrampError}. A local subclass only so that the
+ * documentation of this package does not re-document Hono's own class.
+ *
+ * @internal
+ */
+class HonoHttpException extends HTTPException {}
+
+/**
+ * An HTTP status that carries a body (Hono's `ContentfulStatusCode`).
+ *
+ * @internal
+ */
+type ErrorStatus = ContentfulStatusCode;
+
+/** Options of the {@linkcode OnrampError} constructor. */
+export interface OnrampErrorOptions {
+  /** What caused it, kept for the logs and never answered. */
+  cause?: unknown;
+  /** Extra response headers, e.g. `Retry-After`. */
+  headers?: Record<string, string>;
 }
 
 /**
- * An error answered to the caller of the proxy routes.
+ * An error answered to the caller of the proxy routes, in Stripe's envelope.
  *
  * @example Refuse a customer from `resolveCustomer`
  * ```ts
@@ -42,12 +55,25 @@ export interface ErrorBody {
  *   return { metadata: { user_id: userId } };
  * }
  * ```
+ *
+ * @example Any Hono error handler renders it
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { Hono } from "hono";
+ * import { OnrampError } from "./onramp_error.ts";
+ *
+ * const app = new Hono();
+ * app.get("/", () => {
+ *   throw new OnrampError(403, { type: "invalid_request_error", message: "Not here" });
+ * });
+ * const res = await app.request("/"); // Hono's default handler calls getResponse()
+ * assertEquals(res.status, 403);
+ * assertEquals((await res.json()).error.message, "Not here");
+ * ```
  */
-export class OnrampError extends Error {
+export class OnrampError extends HonoHttpException {
   /** Always `"OnrampError"`. */
   override readonly name: string = "OnrampError";
-  /** The HTTP status to answer with. */
-  readonly status: ContentfulStatusCode;
   /** The `error` member of the answer. */
   readonly body: ErrorBody;
   /** Extra response headers, e.g. `Retry-After`. */
@@ -58,24 +84,28 @@ export class OnrampError extends Error {
    *
    * @param status The HTTP status to answer with.
    * @param body The `error` member of the answer.
-   * @param options The standard `cause`, and extra response `headers`.
+   * @param options The `cause`, and extra response `headers`.
    */
-  constructor(
-    status: ContentfulStatusCode,
-    body: ErrorBody,
-    options: ErrorOptions & { headers?: Record<string, string> } = {},
-  ) {
-    super(body.message, options);
-    this.status = status;
+  constructor(status: ErrorStatus, body: ErrorBody, options: OnrampErrorOptions = {}) {
+    super(status, { message: body.message, cause: options.cause });
     this.body = body;
     this.headers = options.headers ?? {};
+  }
+
+  /**
+   * Renders the error as Stripe's envelope, with its status and headers.
+   *
+   * @returns `{ "error": body }` as JSON.
+   */
+  override getResponse(): Response {
+    return Response.json({ error: this.body }, { status: this.status, headers: this.headers });
   }
 }
 
 /**
  * A 400 `invalid_request_error` naming the parameter to fix.
  *
- * @param param The parameter, in bracket notation.
+ * @param param The parameter, in bracket notation; `""` for the request as a whole.
  * @param code Stripe's code for the problem.
  * @param message What is wrong and how to fix it.
  * @returns The error, to throw.
@@ -88,28 +118,6 @@ export function invalidRequest(param: string, code: string, message: string): On
   return new OnrampError(400, body);
 }
 
-/** Where the proxy reports what the caller does not see. */
-export interface LogEntry {
-  /** `error` for faults of the platform or of Stripe, `warn` for refused requests. */
-  level: "warn" | "error";
-  /** What happened; never holds a key, a `client_secret` or a raw upstream body. */
-  message: string;
-  /** The HTTP status answered. */
-  status?: number;
-  /** The error code answered. */
-  code?: string;
-  /** Stripe's `Request-Id`, when Stripe answered. */
-  requestId?: string;
-}
-
-/** A sink for {@linkcode LogEntry}s. */
-export type Logger = (entry: LogEntry) => void;
-
-/** Writes entries as one JSON line each to the console. */
-export const consoleLogger: Logger = (entry) => {
-  (entry.level === "error" ? console.error : console.warn)(JSON.stringify(entry));
-};
-
 // Hono's own exceptions (malformed JSON, body limits) become Stripe-shaped answers.
 function fromHttpException(error: HTTPException): OnrampError {
   if (error.status === 413) {
@@ -120,7 +128,7 @@ function fromHttpException(error: HTTPException): OnrampError {
     });
   }
   const malformed = /malformed json/i.test(error.message);
-  return new OnrampError(error.status as ContentfulStatusCode, {
+  return new OnrampError(error.status, {
     type: "invalid_request_error",
     code: malformed ? "invalid_json" : "invalid_request",
     message: malformed ? "The request body is not valid JSON" : "The request could not be read",
@@ -129,21 +137,18 @@ function fromHttpException(error: HTTPException): OnrampError {
 
 /**
  * Builds the `onError` handler of the proxy app: {@linkcode OnrampError}s answer as they are,
- * Hono's exceptions are put in Stripe's shape, and anything else is logged and answered as a
- * bare 500 that echoes nothing of the error.
+ * Hono's own exceptions are put in Stripe's shape, and anything else is logged and answered as
+ * a bare 500 that echoes nothing of the error. Headers set on the context before the error
+ * (`Cache-Control: no-store`, CORS) are kept.
  *
  * @param log Where unexpected errors are reported.
  * @returns A Hono `onError` handler.
  */
 export function toErrorResponse(log: Logger): (error: Error, c: Context) => Response {
   return function toErrorResponse(error, c) {
-    const known = error instanceof OnrampError
-      ? error
-      : error instanceof HTTPException
-      ? fromHttpException(error)
-      : undefined;
-    if (known) {
-      return c.json({ error: known.body }, known.status, known.headers);
+    if (error instanceof HTTPException) {
+      const res = (error instanceof OnrampError ? error : fromHttpException(error)).getResponse();
+      return c.newResponse(res.body, res);
     }
     log({ level: "error", message: `Unexpected ${error.name} in the onramp handler`, status: 500 });
     return c.json({ error: { type: "api_error", message: "Internal error" } }, 500);

@@ -6,7 +6,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { invalidRequest } from "../errors/onramp_error.ts";
-import { resolveClientIp } from "./client_ip.ts";
+import { resolveForwardedFor } from "./forwarded_for.ts";
 import { normalizeIp } from "./normalize_ip.ts";
 import { runtimePeerAddress } from "./runtime_peer.ts";
 import { compileTrustedProxies, type TrustedProxies } from "./trusted_proxies.ts";
@@ -20,8 +20,22 @@ export interface OnrampEnv {
   };
 }
 
+/**
+ * Hono's request context (`Context` from `hono`), as the platform's hooks receive it.
+ *
+ * @internal
+ */
+export type RequestContext = Context;
+
+/**
+ * Hono's request context of the onramp routes (`Context<OnrampEnv>` from `hono`).
+ *
+ * @internal
+ */
+export type OnrampContext = Context<OnrampEnv>;
+
 /** Reads the customer's IP address the platform's own way (e.g. from a header its CDN sets). */
-export type GetClientIp = (c: Context) => string | undefined | Promise<string | undefined>;
+export type GetClientIp = (c: RequestContext) => string | undefined | Promise<string | undefined>;
 
 /** Options of {@linkcode customerIp}. */
 export interface CustomerIpOptions {
@@ -45,7 +59,7 @@ export function customerIp(options: CustomerIpOptions = {}): MiddlewareHandler<O
   const { trustedProxies, getClientIp } = options;
   const rule = compileTrustedProxies(trustedProxies);
   return async function customerIp(c, next) {
-    const found = getClientIp ? await getClientIp(c) : resolveClientIp(
+    const found = getClientIp ? await getClientIp(c) : resolveForwardedFor(
       { peer: runtimePeerAddress(c), forwardedFor: c.req.header("x-forwarded-for") ?? null },
       rule,
     );

@@ -1,10 +1,11 @@
 /**
- * Turns the `trustedProxies` option into a rule that `resolveClientIp` (in `client_ip.ts`)
+ * Turns the `trustedProxies` option into a rule that `resolveForwardedFor` (in `forwarded_for.ts`)
  * applies on every request. All checking and mask arithmetic happens here, once, at startup, so a typo
  * in the configuration stops the deployment instead of silently trusting the wrong hosts.
  *
  * @module
  */
+import { assertNonNegativeInteger } from "../errors/option_checks.ts";
 import { type IpBinary, ipToBinary } from "./normalize_ip.ts";
 
 /**
@@ -78,7 +79,7 @@ const PREFIX_LENGTH = /^(?:0|[1-9][0-9]{0,2})$/;
  * ```
  *
  * @param trusted The option as the developer wrote it; `undefined` when not set.
- * @returns The rule to pass to `resolveClientIp`.
+ * @returns The rule to pass to `resolveForwardedFor`.
  * @throws {RangeError} When the hop count is not a non-negative integer, or an entry is not
  * a valid address or CIDR range.
  * @throws {TypeError} When the option is neither a number nor an array, or an entry is not a
@@ -87,11 +88,7 @@ const PREFIX_LENGTH = /^(?:0|[1-9][0-9]{0,2})$/;
 export function compileTrustedProxies(trusted: TrustedProxies | undefined): TrustRule {
   if (trusted === undefined) return NONE;
   if (typeof trusted === "number") {
-    if (!Number.isSafeInteger(trusted) || trusted < 0) {
-      throw new RangeError(
-        `Cannot create onramp handler as 'trustedProxies' must be a non-negative integer: current value is ${trusted}`,
-      );
-    }
+    assertNonNegativeInteger("onramp handler", "trustedProxies", trusted);
     return trusted === 0 ? NONE : Object.freeze({ kind: "hops", count: trusted });
   }
   // The type says number or array, but the option may come from JSON or plain JavaScript.

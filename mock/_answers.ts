@@ -5,6 +5,7 @@
  * @module
  */
 import type { z } from "@hono/zod-openapi";
+import type { ErrorBody } from "../errors/stripe_error.ts";
 import { firstSchemaViolation } from "../validation/schema_violation.ts";
 
 /** One answer of the mock. */
@@ -17,13 +18,8 @@ export interface Answer {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** Stripe's error object (facts §5); the mock never makes up another `type`. */
-export interface StripeErrorBody {
-  type: "invalid_request_error" | "api_error" | "idempotency_error";
-  message: string;
-  code?: string;
-  param?: string;
-}
+/** Stripe's error object, as the mock sends it: never another `type`, never `retryable`. */
+export type StripeErrorBody = Omit<ErrorBody, "retryable">;
 
 /** Serializes `value` as an answer. */
 export function jsonAnswer(

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { assertPositiveInteger, windowEndMs } from "./_window.ts";
+import { assertPositiveInteger } from "../errors/option_checks.ts";
+import { windowEndMs } from "./_window.ts";
 import type { RateLimitHit, RateLimitStore } from "./store.ts";
 
 /** The members of a Durable Object stub (`DurableObjectStub`) the store calls. */
@@ -145,13 +146,10 @@ const HIT_URL = "https://rate-limiter.internal/hit";
  * @example The Worker's entry module
  * ```ts
  * import { Hono } from "hono";
- * import {
- *   createDurableObjectStore,
- *   cryptoOnramp,
- *   type DurableObjectNamespaceLike,
- * } from "../mod.ts";
+ * import { cryptoOnramp } from "../mod.ts";
+ * import { createDurableObjectStore, type DurableObjectNamespaceLike } from "./durable_object_store.ts";
  *
- * export { RateLimiterDurableObject } from "../mod.ts";
+ * export { RateLimiterDurableObject } from "./durable_object_store.ts";
  *
  * interface Env {
  *   STRIPE_SECRET_KEY: string;
@@ -252,7 +250,7 @@ export class RateLimiterDurableObject {
  *
  * @example Count in the `RATE_LIMITER` binding, spread over 64 objects
  * ```ts
- * import { createDurableObjectStore, type DurableObjectNamespaceLike } from "../mod.ts";
+ * import { createDurableObjectStore, type DurableObjectNamespaceLike } from "./durable_object_store.ts";
  *
  * function storeFor(env: { RATE_LIMITER: DurableObjectNamespaceLike }) {
  *   return createDurableObjectStore(env.RATE_LIMITER, { shards: 64 });

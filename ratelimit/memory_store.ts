@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { assertPositiveInteger, windowEndMs } from "./_window.ts";
+import { assertPositiveInteger } from "../errors/option_checks.ts";
+import { windowEndMs } from "./_window.ts";
 import type { RateLimitStore } from "./store.ts";
 
 /** Options of {@linkcode createMemoryStore}. */

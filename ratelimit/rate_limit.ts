@@ -4,10 +4,11 @@
  *
  * @module
  */
-import type { Context, MiddlewareHandler } from "hono";
-import { type Logger, OnrampError } from "../errors/onramp_error.ts";
-import type { OnrampEnv } from "../ip/customer_ip.ts";
-import { assertPositiveInteger } from "./_window.ts";
+import type { MiddlewareHandler } from "hono";
+import type { Logger } from "../errors/logger.ts";
+import { OnrampError } from "../errors/onramp_error.ts";
+import type { OnrampContext, OnrampEnv } from "../ip/customer_ip.ts";
+import { assertPositiveInteger } from "../errors/option_checks.ts";
 import { createMemoryStore } from "./memory_store.ts";
 import type { RateLimitHit, RateLimitStore } from "./store.ts";
 import { expandIPv6 } from "hono/utils/ipaddr";
@@ -35,7 +36,7 @@ export interface RateLimitOptions {
    *
    * @default {the customer IP (`c.var.customerIp`); for IPv6, its /64 network}
    */
-  key?: (c: Context<OnrampEnv>) => string | undefined;
+  key?: (c: OnrampContext) => string | undefined;
   /**
    * What to do when the store fails (e.g. it cannot be reached): `"allow"` lets the request
    * through uncounted, `"deny"` answers 503 with `retryable: true`. Either way the failure is
@@ -54,7 +55,7 @@ const UNKNOWN_KEY = "unknown";
 
 // One customer usually holds a whole IPv6 /64 (RFC 6177 assigns at least that much), so a
 // bucket per full IPv6 address would hand an attacker 2^64 fresh buckets.
-function customerIpKey(c: Context<OnrampEnv>): string | undefined {
+function customerIpKey(c: OnrampContext): string | undefined {
   const ip = c.get("customerIp");
   if (ip === undefined || !ip.includes(":")) return ip;
   return `${expandIPv6(ip).split(":").slice(0, 4).join(":")}::/64`;
@@ -83,8 +84,8 @@ function describe(error: unknown): string {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { Hono } from "hono";
- * import { consoleLogger } from "../errors/onramp_error.ts";
- * import type { OnrampEnv } from "../ip/customer_ip.ts";
+ * import { consoleLogger } from "../errors/logger.ts";
+ * import type { OnrampContext, OnrampEnv } from "../ip/customer_ip.ts";
  * import { rateLimit } from "./rate_limit.ts";
  *
  * const app = new Hono<OnrampEnv>();

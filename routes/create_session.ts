@@ -7,25 +7,24 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { OnrampClient } from "../client/create_client.ts";
 import { fromUpstream } from "../errors/from_upstream.ts";
-import { invalidRequest, type Logger, OnrampError } from "../errors/onramp_error.ts";
-import { type OnrampEnv, requireCustomerIp } from "../ip/customer_ip.ts";
+import type { Logger } from "../errors/logger.ts";
+import { invalidRequest, OnrampError } from "../errors/onramp_error.ts";
+import { type OnrampEnv, type RequestContext, requireCustomerIp } from "../ip/customer_ip.ts";
 import { applyPolicy, type CustomerData, type OnrampPolicy } from "../validation/policy.ts";
 import { findCreateSessionViolation } from "../validation/rules.ts";
 import { firstSchemaViolation } from "../validation/schema_violation.ts";
 import {
+  asParsedJson,
   type CreateSessionBody,
   type CreateSessionBodySchema,
   CustomerDataSchema,
-  present,
-  type PublicSession,
-  PublicSessionSchema,
 } from "../validation/schemas.ts";
-import { errorResponses } from "./_responses.ts";
+import { errorResponses, type PublicSession, PublicSessionSchema } from "./_responses.ts";
 import { toPublicSession } from "./public_session.ts";
 
 /** Supplies the signed-in customer's data from the platform's own auth, or refuses them. */
 export type ResolveCustomer = (
-  c: Context,
+  c: RequestContext,
 ) => CustomerData | undefined | Promise<CustomerData | undefined>;
 
 /** The optional `Idempotency-Key` header of a create. */
@@ -99,7 +98,7 @@ async function customerDataOf(c: Context, deps: CreateSessionDeps): Promise<Cust
     });
     throw new OnrampError(500, { type: "api_error", message: "Internal error" });
   }
-  return present(parsed.data);
+  return asParsedJson(parsed.data);
 }
 
 // The browser's key is namespaced by the customer's address before it reaches Stripe, so one

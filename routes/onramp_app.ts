@@ -10,13 +10,9 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { createOnrampClient } from "../client/create_client.ts";
 import type { Deps } from "../client/retrying_fetch.ts";
-import {
-  consoleLogger,
-  invalidRequest,
-  type Logger,
-  OnrampError,
-  toErrorResponse,
-} from "../errors/onramp_error.ts";
+import { consoleLogger, type Logger } from "../errors/logger.ts";
+import { invalidRequest, OnrampError, toErrorResponse } from "../errors/onramp_error.ts";
+import { assertPositiveInteger } from "../errors/option_checks.ts";
 import { customerIp, type GetClientIp, type OnrampEnv } from "../ip/customer_ip.ts";
 import type { TrustedProxies } from "../ip/trusted_proxies.ts";
 import {
@@ -27,11 +23,23 @@ import {
 } from "../validation/policy.ts";
 import { rateLimit, type RateLimitOptions } from "../ratelimit/rate_limit.ts";
 import { firstSchemaViolation } from "../validation/schema_violation.ts";
-import { CREATE_SESSION_EXAMPLE, CreateSessionBodySchema, present } from "../validation/schemas.ts";
+import {
+  asParsedJson,
+  CREATE_SESSION_EXAMPLE,
+  CreateSessionBodySchema,
+} from "../validation/schemas.ts";
 import { createSessionRoute, mintSession, type ResolveCustomer } from "./create_session.ts";
 import { registerDocs } from "./docs.ts";
 import { fetchQuotes, quotesRoute } from "./quotes.ts";
 import { retrievePublicSession, retrieveSessionRoute } from "./retrieve_session.ts";
+
+/**
+ * The sub-app {@linkcode cryptoOnramp} returns: a `@hono/zod-openapi` `OpenAPIHono` app, to mount
+ * with `app.route(path, …)`.
+ *
+ * @internal
+ */
+type OnrampApp = OpenAPIHono<OnrampEnv>;
 
 /** Options of {@linkcode cryptoOnramp}. */
 export interface CryptoOnrampOptions {
@@ -157,7 +165,7 @@ function guardRequest(allowedOrigins: readonly string[]): MiddlewareHandler {
  * @throws {TypeError} When the key, a policy option or `rateLimit.onStoreError` is invalid.
  * @throws {RangeError} When a numeric option is out of range.
  */
-export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEnv> {
+export function cryptoOnramp(options: CryptoOnrampOptions): OnrampApp {
   const {
     stripeSecretKey,
     stripeApiBase,
@@ -176,11 +184,7 @@ export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEn
     docsTitle = "Crypto onramp",
     deps,
   } = options;
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
-    throw new RangeError(
-      `Cannot create onramp handler as 'maxBodyBytes' must be a positive integer: current value is ${maxBodyBytes}`,
-    );
-  }
+  assertPositiveInteger("onramp handler", "maxBodyBytes", maxBodyBytes);
   const client = createOnrampClient({
     secretKey: stripeSecretKey,
     ...(stripeApiBase !== undefined && { baseUrl: stripeApiBase }),
@@ -241,7 +245,7 @@ export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEn
   );
 
   app.openapi(createSessionRoute(bodySchema), async function createSession(c) {
-    const body = present(c.req.valid("json"));
+    const body = asParsedJson(c.req.valid("json"));
     const key = c.req.valid("header")["idempotency-key"];
     const session = await mintSession(sessionDeps, c, body, key);
     return c.json(session, 200);
@@ -250,7 +254,7 @@ export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEn
     return c.json(await retrievePublicSession(client, log, c.req.valid("param").id), 200);
   });
   app.openapi(quotesRoute, async function getQuotes(c) {
-    return c.json(await fetchQuotes(client, log, present(c.req.valid("query"))), 200);
+    return c.json(await fetchQuotes(client, log, asParsedJson(c.req.valid("query"))), 200);
   });
   registerDocs(app, docsTitle);
   // Everything under the mount point is ours to answer, in Stripe's shape.

@@ -3,38 +3,15 @@
  *
  * @module
  */
-import { createRoute, z } from "@hono/zod-openapi";
-import type { OnrampClient, OnrampQuotes } from "../client/create_client.ts";
+import { createRoute } from "@hono/zod-openapi";
+import type { OnrampClient } from "../client/create_client.ts";
+import type { OnrampQuotes } from "../client/types.ts";
 import { fromUpstream } from "../errors/from_upstream.ts";
-import { invalidRequest, type Logger } from "../errors/onramp_error.ts";
+import type { Logger } from "../errors/logger.ts";
+import { invalidRequest } from "../errors/onramp_error.ts";
 import { findQuoteViolation } from "../validation/rules.ts";
 import { type QuoteQuery, QuoteQuerySchema } from "../validation/schemas.ts";
-import { errorResponses } from "./_responses.ts";
-
-const NetworkQuoteSchema = z.object({
-  id: z.string(),
-  destination_amount: z.string().nullable(),
-  destination_currency: z.string(),
-  destination_network: z.string(),
-  source_total_amount: z.string().nullable(),
-  fees: z.object({
-    network_fee_monetary: z.string().nullable(),
-    transaction_fee_monetary: z.string().nullable(),
-  }).nullable(),
-}).openapi("NetworkQuote");
-
-const QuotesSchema = z.object({
-  id: z.string(),
-  destination_network_quotes: z.record(z.string(), z.array(NetworkQuoteSchema).nullable())
-    .nullable().openapi({
-      description: "Quotes by network; Base's key is `base_network`.",
-      example: { ethereum: [] },
-    }),
-  livemode: z.boolean(),
-  rate_fetched_at: z.number().openapi({ example: 1674265506.3408287 }),
-  source_amount: z.string().openapi({ example: "100.00" }),
-  source_currency: z.string().openapi({ example: "usd" }),
-}).openapi("OnrampQuotes");
+import { errorResponses, QuotesSchema } from "./_responses.ts";
 
 function buildRoute() {
   return createRoute({

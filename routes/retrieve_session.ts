@@ -6,9 +6,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { OnrampClient } from "../client/create_client.ts";
 import { fromUpstream } from "../errors/from_upstream.ts";
-import type { Logger } from "../errors/onramp_error.ts";
-import { type PublicSession, PublicSessionSchema, SessionIdSchema } from "../validation/schemas.ts";
-import { errorResponses } from "./_responses.ts";
+import type { Logger } from "../errors/logger.ts";
+import { SessionIdSchema } from "../validation/schemas.ts";
+import { errorResponses, type PublicSession, PublicSessionSchema } from "./_responses.ts";
 import { toPublicSession } from "./public_session.ts";
 
 function buildRoute() {

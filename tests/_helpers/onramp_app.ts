@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import { cryptoOnramp, type CryptoOnrampOptions } from "../../routes/onramp_app.ts";
-import type { LogEntry } from "../../errors/onramp_error.ts";
+import type { LogEntry } from "../../errors/logger.ts";
 import { type FakeUpstream, fakeUpstream, sessionJson } from "./fake_upstream.ts";
 
 /** The secret key every test app uses; tests scan outputs for it. */
