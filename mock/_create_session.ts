@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
-import type { CryptoOnrampSession } from "../client/create_client.ts";
+import type { CryptoOnrampSession } from "../client/types.ts";
 import { type IpBinary, ipToBinary } from "../ip/normalize_ip.ts";
 import {
   CRYPTO_DECIMALS,
@@ -16,7 +16,11 @@ import {
   WALLET_KEYS,
 } from "../validation/catalog.ts";
 import { findCreateSessionViolation } from "../validation/rules.ts";
-import { type CreateSessionBody, CreateSessionBodySchema, present } from "../validation/schemas.ts";
+import {
+  asParsedJson,
+  type CreateSessionBody,
+  CreateSessionBodySchema,
+} from "../validation/schemas.ts";
 import { invalidFromIssues, invalidParam } from "./_answers.ts";
 import type { FormNode, FormObject } from "./form_parse.ts";
 
@@ -71,7 +75,7 @@ export function checkCreateParams(form: FormObject): CheckedCreate {
   if (!parsed.success) {
     throw invalidFromIssues(parsed.error.issues, "request body");
   }
-  const { customer_ip_address: customerIp, ...params } = present(parsed.data);
+  const { customer_ip_address: customerIp, ...params } = asParsedJson(parsed.data);
   // Strict on purpose: Stripe takes one bare address, no brackets, port or zone (seed).
   const ip = customerIp === undefined ? undefined : ipToBinary(customerIp);
   if (customerIp !== undefined && ip === undefined) {

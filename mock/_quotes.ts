@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { OnrampQuotes } from "../client/create_client.ts";
+import type { OnrampQuotes } from "../client/types.ts";
 import {
   carries,
   CRYPTO_DECIMALS,
@@ -20,7 +20,7 @@ import {
   WALLET_KEYS,
 } from "../validation/catalog.ts";
 import { findQuoteViolation } from "../validation/rules.ts";
-import { present, QuoteQuerySchema } from "../validation/schemas.ts";
+import { asParsedJson, QuoteQuerySchema } from "../validation/schemas.ts";
 import { invalidFromIssues, invalidParam, randomHex } from "./_answers.ts";
 import type { FormObject } from "./form_parse.ts";
 
@@ -89,7 +89,7 @@ export function buildQuotes(query: FormObject, random: () => number, nowMs: numb
   const sent = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ""));
   const parsed = QuoteQuerySchema.safeParse(sent);
   if (!parsed.success) throw invalidFromIssues(parsed.error.issues, "query");
-  const checked = present(parsed.data);
+  const checked = asParsedJson(parsed.data);
   const violation = findQuoteViolation(checked);
   if (violation) throw invalidParam(violation.param, violation.code, violation.message);
 

@@ -1,48 +1,146 @@
 /**
- * The error responses the routes document, all in Stripe's envelope.
+ * Everything the routes answer, as documented schemas: the session the browser gets, the
+ * quotes, and the error envelope with one true example per status. The request side lives in
+ * `validation/schemas.ts`.
  *
  * @module
  */
 import { z } from "@hono/zod-openapi";
+import { type ErrorBody, STRIPE_ERROR_TYPES } from "../errors/stripe_error.ts";
+import type { ParsedJson } from "../validation/schemas.ts";
 
 /** Stripe's error envelope, as the proxy answers it. */
 export const ErrorResponseSchema = z.object({
   error: z.object({
-    type: z.enum(["invalid_request_error", "api_error", "idempotency_error", "card_error"]),
-    code: z.string().optional().openapi({ example: "parameter_missing" }),
+    type: z.enum(STRIPE_ERROR_TYPES).openapi({
+      description: "Stripe's error type; the proxy never makes up another one.",
+    }),
+    code: z.string().optional().openapi({
+      description: "Why, as a machine-readable code: Stripe's own where it has one.",
+    }),
     param: z.string().optional().openapi({
       description: "The parameter to fix, in Stripe's bracket notation.",
-      example: "destination_network",
     }),
-    message: z.string().openapi({
-      example: "destination_amount requires destination_network: set destination_network " +
-        '(e.g. "ethereum") or drop destination_amount',
-    }),
+    message: z.string().openapi({ description: "What went wrong and how to fix it." }),
     retryable: z.boolean().optional().openapi({
       description: "Set on upstream failures: whether the same request may succeed later.",
     }),
   }),
 }).openapi("Error");
+// The documented envelope and the one the code answers with are the same object.
+const _errorSchemaMatches: [ErrorBody, ParsedJson<z.output<typeof ErrorResponseSchema>>["error"]] =
+  [{} as ParsedJson<z.output<typeof ErrorResponseSchema>>["error"], {} as ErrorBody];
 
-const DESCRIPTIONS = {
-  400: "Invalid request: `error.param` names the parameter to fix.",
-  401: "The platform did not recognise the customer (from its `resolveCustomer` hook).",
-  403: "The customer, or the request's origin, is not allowed.",
-  404: "No such session.",
-  413: "The request body is larger than the configured limit.",
-  415: "The body is not JSON: send `Content-Type: application/json`.",
-  429: "Too many requests from this address; see `Retry-After`.",
-  500: "An unexpected fault in the proxy; nothing about it is echoed.",
-  502: "Stripe failed, could not be reached, or refused the platform's credentials.",
-  503: "Stripe is rate limiting or busy; `error.retryable` is true.",
-  504: "Stripe did not answer in time; `error.retryable` is true.",
-} as const;
+/** What each documented error status means, and an error the code really answers with it. */
+const ERROR_STATUSES = {
+  400: {
+    description: "Invalid request: `error.param` names the parameter to fix.",
+    example: {
+      type: "invalid_request_error",
+      code: "parameter_missing",
+      param: "destination_network",
+      message: "destination_amount requires destination_network: set destination_network " +
+        '(e.g. "ethereum") or drop destination_amount',
+    },
+  },
+  401: {
+    description: "The platform did not recognise the customer (from its `resolveCustomer` hook).",
+    example: {
+      type: "invalid_request_error",
+      code: "unauthenticated",
+      message: "Sign in before buying crypto",
+    },
+  },
+  403: {
+    description: "The customer, or the request's origin, is not allowed.",
+    example: {
+      type: "invalid_request_error",
+      code: "origin_not_allowed",
+      message: "This origin may not call the onramp routes",
+    },
+  },
+  404: {
+    description: "No such session.",
+    example: {
+      type: "invalid_request_error",
+      code: "resource_missing",
+      param: "session",
+      message: "No such crypto.onramp_session: 'cos_1NamBL2eZvKYlo2CP38sZVEW'",
+    },
+  },
+  413: {
+    description: "The request body is larger than the configured limit.",
+    example: {
+      type: "invalid_request_error",
+      code: "request_too_large",
+      message: "The request body is larger than 32768 bytes",
+    },
+  },
+  415: {
+    description: "The body is not JSON: send `Content-Type: application/json`.",
+    example: {
+      type: "invalid_request_error",
+      code: "unsupported_media_type",
+      message: "Send the body as JSON: set Content-Type: application/json",
+    },
+  },
+  429: {
+    description: "Too many requests from this address; see `Retry-After`.",
+    example: {
+      type: "invalid_request_error",
+      code: "rate_limit",
+      message: "Too many requests from this address: try again in 42 s",
+    },
+  },
+  500: {
+    description: "An unexpected fault in the proxy; nothing about it is echoed.",
+    example: { type: "api_error", message: "Internal error" },
+  },
+  502: {
+    description: "Stripe failed, could not be reached, or refused the platform's credentials.",
+    example: {
+      type: "api_error",
+      code: "upstream_error",
+      message: "The onramp service failed; try again",
+      retryable: true,
+    },
+  },
+  503: {
+    description: "Stripe is rate limiting or busy; `error.retryable` says whether to try again.",
+    example: {
+      type: "api_error",
+      code: "rate_limit",
+      message: "The onramp service is busy; try again shortly",
+      retryable: true,
+    },
+  },
+  504: {
+    description: "Stripe did not answer in time; `error.retryable` says whether to try again.",
+    example: {
+      type: "api_error",
+      code: "upstream_timeout",
+      message: "The onramp service did not answer in time; try again",
+      retryable: true,
+    },
+  },
+} as const satisfies Record<number, { description: string; example: ErrorBody }>;
 
 /** A documented HTTP error status. */
-export type ErrorStatus = keyof typeof DESCRIPTIONS;
+export type ErrorStatus = keyof typeof ERROR_STATUSES;
 
 /**
- * The `responses` entries of the given error statuses, each with the error schema.
+ * The documented example error of `status`, for tests that hold the documentation to the code.
+ *
+ * @param status A documented error status.
+ * @returns The example's `error` member.
+ */
+export function documentedError(status: ErrorStatus): ErrorBody {
+  return ERROR_STATUSES[status].example;
+}
+
+/**
+ * The `responses` entries of the given error statuses, each with the error schema and its own
+ * example.
  *
  * @param statuses The statuses a route can answer with besides success.
  * @returns Entries to spread into `createRoute({ responses })`.
@@ -52,13 +150,84 @@ export function errorResponses<const S extends ErrorStatus>(
 ): {
   [K in S]: {
     description: string;
-    content: { "application/json": { schema: typeof ErrorResponseSchema } };
+    content: { "application/json": { schema: typeof ErrorResponseSchema; example: unknown } };
   };
 } {
   return Object.fromEntries(
     statuses.map((status) => [status, {
-      description: DESCRIPTIONS[status],
-      content: { "application/json": { schema: ErrorResponseSchema } },
+      description: ERROR_STATUSES[status].description,
+      content: {
+        "application/json": {
+          schema: ErrorResponseSchema,
+          example: { error: ERROR_STATUSES[status].example },
+        },
+      },
     }]),
   ) as never;
 }
+
+/** A session as the browser receives it. */
+export interface PublicSession {
+  /** The session id, `cos_…`. */
+  id: string;
+  /** Mounts the onramp widget; returned on create only. */
+  client_secret?: string;
+  /** `initialized`, `rejected`, `requires_payment`, `fulfillment_processing`, `fulfillment_complete`, or a newer value. */
+  status: string;
+  /** Whether the session is live (not test mode). */
+  livemode: boolean;
+  /** Stripe's hosted onramp page for this session, if any. */
+  redirect_url: string | null;
+  /** Amounts, currencies, networks, fees and wallet of the transaction. */
+  transaction_details: Record<string, unknown>;
+}
+
+/** The part of a session the browser gets: what the widget and a status display need. */
+export const PublicSessionSchema = z.object({
+  id: z.string().openapi({ example: "cos_1NamBL2eZvKYlo2CP38sZVEW" }),
+  client_secret: z.string().optional().openapi({
+    description: "Hands the session to the onramp widget. Returned on create only.",
+    example: "cos_1NamBL2eZvKYlo2CP38sZVEW_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P",
+  }),
+  status: z.string().openapi({
+    description: "initialized, rejected, requires_payment, fulfillment_processing or " +
+      "fulfillment_complete; new values may appear.",
+    example: "initialized",
+  }),
+  livemode: z.boolean(),
+  redirect_url: z.string().nullable(),
+  transaction_details: z.record(z.string(), z.unknown()).openapi({
+    description: "Stripe's `transaction_details`: amounts, currencies, networks, fees, wallet.",
+  }),
+}).openapi("OnrampSession");
+// The documented schema and the interface describe the same object.
+const _publicSessionMatches: [PublicSession, ParsedJson<z.output<typeof PublicSessionSchema>>] = [
+  {} as ParsedJson<z.output<typeof PublicSessionSchema>>,
+  {} as PublicSession,
+];
+
+const NetworkQuoteSchema = z.object({
+  id: z.string(),
+  destination_amount: z.string().nullable(),
+  destination_currency: z.string(),
+  destination_network: z.string(),
+  source_total_amount: z.string().nullable(),
+  fees: z.object({
+    network_fee_monetary: z.string().nullable(),
+    transaction_fee_monetary: z.string().nullable(),
+  }).nullable(),
+}).openapi("NetworkQuote");
+
+/** Stripe's estimated quotes, as `GET /quotes` relays them. */
+export const QuotesSchema = z.object({
+  id: z.string(),
+  destination_network_quotes: z.record(z.string(), z.array(NetworkQuoteSchema).nullable())
+    .nullable().openapi({
+      description: "Quotes by network; Base's key is `base_network`.",
+      example: { ethereum: [] },
+    }),
+  livemode: z.boolean(),
+  rate_fetched_at: z.number().openapi({ example: 1674265506.3408287 }),
+  source_amount: z.string().openapi({ example: "100.00" }),
+  source_currency: z.string().openapi({ example: "usd" }),
+}).openapi("OnrampQuotes");

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { CryptoOnrampSession } from "../client/create_client.ts";
-import type { PublicSession } from "../validation/schemas.ts";
+import type { CryptoOnrampSession } from "../client/types.ts";
+import type { PublicSession } from "./_responses.ts";
 
 /**
  * Picks the fields the widget and a status display need. `client_secret` is included only on

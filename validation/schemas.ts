@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
-import type { paths } from "../generated/stripe_onramp.ts";
+import type { CreateSessionParams, QuoteParams } from "../client/types.ts";
 import { DESTINATION_CURRENCIES, DESTINATION_NETWORKS, SOURCE_CURRENCIES } from "./catalog.ts";
 
 // Metadata limits from Stripe's metadata docs (facts §4).
@@ -42,12 +42,12 @@ export const DecimalStringSchema = z.string()
   })
   .openapi("DecimalString", { example: "100.00" });
 
-const nonEmptyUnique = <T extends z.ZodType<string>>(item: T, name: string) =>
+const nonEmptyUnique = <T extends z.ZodType<string>>(item: T, plural: string) =>
   z.array(item)
     .min(1, { message: "must not be empty: leave it out to allow every value" })
     .max(20)
     .refine((list) => new Set(list).size === list.length, { message: "must not repeat a value" })
-    .openapi({ description: `A non-empty list of ${name}s, without repeats.` });
+    .openapi({ description: `A non-empty list of ${plural}, without repeats.` });
 
 const text = (max: number) => z.string().min(1).max(max);
 
@@ -130,9 +130,9 @@ export const CreateSessionBodySchema = z.strictObject({
   }),
   destination_currency: DestinationCurrencySchema.optional(),
   destination_network: DestinationNetworkSchema.optional(),
-  destination_currencies: nonEmptyUnique(DestinationCurrencySchema, "currencie").optional()
+  destination_currencies: nonEmptyUnique(DestinationCurrencySchema, "currencies").optional()
     .openapi({ example: ["eth", "usdc"] }),
-  destination_networks: nonEmptyUnique(DestinationNetworkSchema, "network").optional()
+  destination_networks: nonEmptyUnique(DestinationNetworkSchema, "networks").optional()
     .openapi({ example: ["ethereum", "base"] }),
   wallet_addresses: WalletAddressesSchema.optional(),
   lock_wallet_address: z.boolean().optional(),
@@ -152,23 +152,23 @@ export const CustomerDataSchema = CreateSessionBodySchema.pick({
 });
 
 /**
- * `T` with `undefined` taken out of every optional member, deeply: what a parsed JSON value
- * really holds (JSON has no `undefined`), in the form the generated types expect under
- * `exactOptionalPropertyTypes`.
+ * `T` with `undefined` taken out of every optional member, deeply: what a schema's output parsed
+ * from JSON really holds (JSON has no `undefined`, and zod leaves absent keys out), in the form
+ * the generated types expect under `exactOptionalPropertyTypes`.
  */
-export type Present<T> = T extends readonly (infer Item)[] ? Present<Item>[]
-  : T extends object ? { [K in keyof T]: Present<Exclude<T[K], undefined>> }
+export type ParsedJson<T> = T extends readonly (infer Item)[] ? ParsedJson<Item>[]
+  : T extends object ? { [K in keyof T]: ParsedJson<Exclude<T[K], undefined>> }
   : T;
 
 /**
- * Views a schema's output through {@linkcode Present}: Zod leaves absent optional keys out, and
- * parsed JSON holds no `undefined`, so nothing changes at run time.
+ * A type cast, and nothing else: types a schema's output as the {@linkcode ParsedJson} it is.
+ * Nothing changes at run time.
  *
- * @param value A value a schema produced.
+ * @param value A value a schema produced from JSON (or from a parsed form).
  * @returns The same value.
  */
-export function present<T>(value: T): Present<T> {
-  return value as Present<T>;
+export function asParsedJson<T>(value: T): ParsedJson<T> {
+  return value as ParsedJson<T>;
 }
 
 /**
@@ -194,13 +194,8 @@ type EveryTrue<T> = T[keyof T] extends true ? true : false;
  * A create body as the browser may send it: the upstream create parameters (generated from
  * `openapi.yaml`) but `customer_ip_address`, which the server sets.
  */
-export type CreateSessionBody = Omit<
-  NonNullable<paths["/v1/crypto/onramp_sessions"]["post"]["requestBody"]>["content"][
-    "application/x-www-form-urlencoded"
-  ],
-  "customer_ip_address"
->;
-type ParsedCreateBody = Present<z.output<typeof CreateSessionBodySchema>>;
+export type CreateSessionBody = Omit<CreateSessionParams, "customer_ip_address">;
+type ParsedCreateBody = ParsedJson<z.output<typeof CreateSessionBodySchema>>;
 // Single source of truth: these fail to compile if the browser-facing schema accepts a value or
 // a key, at any depth, that the upstream spec (openapi.yaml, via generated/) would not.
 const _bodyFitsUpstream = (body: ParsedCreateBody): CreateSessionBody => body;
@@ -221,14 +216,14 @@ export const QuoteQuerySchema = z.strictObject({
   }),
   destination_currencies: z.preprocess(
     (value) => typeof value === "string" ? [value] : value,
-    nonEmptyUnique(DestinationCurrencySchema, "currencie"),
+    nonEmptyUnique(DestinationCurrencySchema, "currencies"),
   ).optional().openapi({
     description: "Repeat the parameter for several values: " +
       "`destination_currencies=eth&destination_currencies=usdc`.",
   }),
   destination_networks: z.preprocess(
     (value) => typeof value === "string" ? [value] : value,
-    nonEmptyUnique(DestinationNetworkSchema, "network"),
+    nonEmptyUnique(DestinationNetworkSchema, "networks"),
   ).optional().openapi({
     description: "Repeat the parameter for several values: " +
       "`destination_networks=ethereum&destination_networks=solana`.",
@@ -236,54 +231,11 @@ export const QuoteQuerySchema = z.strictObject({
 });
 
 /** A validated quotes query. */
-export type QuoteQuery = Present<z.output<typeof QuoteQuerySchema>>;
-type UpstreamQuoteQuery = NonNullable<
-  paths["/v1/crypto/onramp_quotes"]["get"]["parameters"]["query"]
->;
-const _queryFitsUpstream = (query: QuoteQuery): UpstreamQuoteQuery => query;
-const _queryHasNoForeignKeys: NoForeignKeys<QuoteQuery, UpstreamQuoteQuery> = true;
+export type QuoteQuery = ParsedJson<z.output<typeof QuoteQuerySchema>>;
+const _queryFitsUpstream = (query: QuoteQuery): QuoteParams => query;
+const _queryHasNoForeignKeys: NoForeignKeys<QuoteQuery, QuoteParams> = true;
 
 /** A session id in a path. */
 export const SessionIdSchema = z.string().regex(/^cos_[A-Za-z0-9_]{1,200}$/, {
   message: "must be an onramp session id starting with cos_",
 }).openapi({ param: { name: "id", in: "path" }, example: "cos_1NamBL2eZvKYlo2CP38sZVEW" });
-
-/** The part of a session the browser gets: what the widget and a status display need. */
-export const PublicSessionSchema = z.object({
-  id: z.string().openapi({ example: "cos_1NamBL2eZvKYlo2CP38sZVEW" }),
-  client_secret: z.string().optional().openapi({
-    description: "Hands the session to the onramp widget. Returned on create only.",
-    example: "cos_1NamBL2eZvKYlo2CP38sZVEW_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P",
-  }),
-  status: z.string().openapi({
-    description: "initialized, rejected, requires_payment, fulfillment_processing or " +
-      "fulfillment_complete; new values may appear.",
-    example: "initialized",
-  }),
-  livemode: z.boolean(),
-  redirect_url: z.string().nullable(),
-  transaction_details: z.record(z.string(), z.unknown()).openapi({
-    description: "Stripe's `transaction_details`: amounts, currencies, networks, fees, wallet.",
-  }),
-}).openapi("OnrampSession");
-
-/** A session as the browser receives it. */
-export interface PublicSession {
-  /** The session id, `cos_…`. */
-  id: string;
-  /** Mounts the onramp widget; returned on create only. */
-  client_secret?: string;
-  /** `initialized`, `rejected`, `requires_payment`, `fulfillment_processing`, `fulfillment_complete`, or a newer value. */
-  status: string;
-  /** Whether the session is live (not test mode). */
-  livemode: boolean;
-  /** Stripe's hosted onramp page for this session, if any. */
-  redirect_url: string | null;
-  /** Amounts, currencies, networks, fees and wallet of the transaction. */
-  transaction_details: Record<string, unknown>;
-}
-// The documented schema and the interface describe the same object.
-const _publicSessionMatches: [PublicSession, Present<z.output<typeof PublicSessionSchema>>] = [
-  {} as Present<z.output<typeof PublicSessionSchema>>,
-  {} as PublicSession,
-];
