@@ -16,9 +16,9 @@
  * app.route("/onramp", cryptoOnramp({ stripeSecretKey: "sk_test_123" }));
  * ```
  *
- * Limit each address with the `rateLimit` option; {@linkcode createDurableObjectStore} (on
- * Cloudflare) and `createDenoKvStore` (from the `./deno-kv` entry point) share one limit
- * across instances.
+ * Limit each address with the `rateLimit` option. To share one limit across instances, use
+ * `createDenoKvStore` from the `./deno-kv` entry point on Deno Deploy, or
+ * `createDurableObjectStore` from the `./durable-object` entry point on Cloudflare Workers.
  *
  * The typed Stripe client underneath is available on its own as {@linkcode createOnrampClient}.
  *
@@ -38,23 +38,11 @@ export type { TrustedProxies } from "./ip/trusted_proxies.ts";
 export type { RateLimitOptions } from "./ratelimit/rate_limit.ts";
 export type { RateLimitHit, RateLimitStore } from "./ratelimit/store.ts";
 export { createMemoryStore, type MemoryStoreOptions } from "./ratelimit/memory_store.ts";
-export {
-  createDurableObjectStore,
-  type DurableObjectNamespaceLike,
-  type DurableObjectStateLike,
-  type DurableObjectStorageLike,
-  type DurableObjectStoreOptions,
-  type DurableObjectStubLike,
-  RateLimiterDurableObject,
-} from "./ratelimit/durable_object_store.ts";
-export {
-  consoleLogger,
-  type ErrorBody,
-  type LogEntry,
-  type Logger,
-  OnrampError,
-} from "./errors/onramp_error.ts";
-export type { CreateSessionBody, PublicSession } from "./validation/schemas.ts";
+export { OnrampError, type OnrampErrorOptions } from "./errors/onramp_error.ts";
+export type { ErrorBody, StripeErrorType } from "./errors/stripe_error.ts";
+export { consoleLogger, type LogEntry, type Logger } from "./errors/logger.ts";
+export type { CreateSessionBody } from "./validation/schemas.ts";
+export type { PublicSession } from "./routes/_responses.ts";
 export type {
   DestinationCurrency,
   DestinationNetwork,
@@ -63,22 +51,23 @@ export type {
 export {
   createOnrampClient,
   type CreateSessionOptions,
-  type CreateSessionParams,
-  type CryptoOnrampSession,
-  type CryptoOnrampSessionList,
-  type ListSessionsParams,
-  type OnrampApi,
   type OnrampClient,
   type OnrampClientOptions,
-  type OnrampQuotes,
-  type QuoteParams,
   STRIPE_API_BASE,
 } from "./client/create_client.ts";
-export { StripeApiError, type StripeApiErrorInit, type StripeErrorType } from "./client/errors.ts";
+export type {
+  CreateSessionParams,
+  CryptoOnrampSession,
+  CryptoOnrampSessionList,
+  ListSessionsParams,
+  OnrampApi,
+  OnrampQuotes,
+  QuoteParams,
+} from "./client/types.ts";
+export {
+  StripeApiError,
+  type StripeApiErrorInit,
+  type StripeApiErrorType,
+} from "./client/errors.ts";
+// Until the client takes a plain `fetch` option (next change), its seams stay public.
 export type { Deps } from "./client/retrying_fetch.ts";
-export type { components, paths } from "./generated/stripe_onramp.ts";
-// Third-party types that appear in the signatures above.
-export type { Client } from "openapi-fetch";
-export type { Context } from "hono";
-export type { ContentfulStatusCode } from "hono/utils/http-status";
-export type { OpenAPIHono } from "@hono/zod-openapi";

@@ -13,7 +13,7 @@ import { normalizeIp } from "./normalize_ip.ts";
 import type { TrustRule } from "./trusted_proxies.ts";
 
 /** What one request says about where it came from. */
-export interface ClientIpInput {
+export interface ForwardedForInput {
   /** The address of the socket's other end, as the runtime reports it; `undefined` if unknown. */
   readonly peer: string | undefined;
   /** The raw `X-Forwarded-For` header (`headers.get(…)`), or `null` when absent. */
@@ -55,20 +55,20 @@ export interface ClientIpInput {
  * @example Two proxies in front, counted or listed
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { resolveClientIp } from "./client_ip.ts";
+ * import { resolveForwardedFor } from "./forwarded_for.ts";
  * import { compileTrustedProxies } from "./trusted_proxies.ts";
  *
  * const request = {
  *   peer: "10.0.0.5",
  *   forwardedFor: "6.6.6.6, 198.51.100.23, 203.0.113.10",
  * };
- * assertEquals(resolveClientIp(request, compileTrustedProxies(2)), "198.51.100.23");
+ * assertEquals(resolveForwardedFor(request, compileTrustedProxies(2)), "198.51.100.23");
  * assertEquals(
- *   resolveClientIp(request, compileTrustedProxies(["10.0.0.0/8", "203.0.113.0/24"])),
+ *   resolveForwardedFor(request, compileTrustedProxies(["10.0.0.0/8", "203.0.113.0/24"])),
  *   "198.51.100.23",
  * );
  * // Without trusted proxies the header is ignored: the peer is the client.
- * assertEquals(resolveClientIp(request, compileTrustedProxies(undefined)), "10.0.0.5");
+ * assertEquals(resolveForwardedFor(request, compileTrustedProxies(undefined)), "10.0.0.5");
  * ```
  *
  * @param input The request's peer address and `X-Forwarded-For` header.
@@ -76,7 +76,7 @@ export interface ClientIpInput {
  * @returns The client's canonical address, or `undefined` when the peer is unknown or a hop
  * that had to be read is malformed.
  */
-export function resolveClientIp(input: ClientIpInput, rule: TrustRule): string | undefined {
+export function resolveForwardedFor(input: ForwardedForInput, rule: TrustRule): string | undefined {
   const peer = input.peer === undefined ? undefined : normalizeIp(input.peer);
   if (rule.kind === "none" || peer === undefined || input.forwardedFor === null) return peer;
   let current = peer;

@@ -3,7 +3,7 @@
  * the request, without importing any runtime's modules: each server hands Hono its own
  * connection details as `c.env`, and we read them from there.
  *
- * The peer is only the nearest hop. Pass it to `resolveClientIp` (in `client_ip.ts`) to
+ * The peer is only the nearest hop. Pass it to `resolveForwardedFor` (in `forwarded_for.ts`) to
  * account for trusted proxies.
  *
  * @module

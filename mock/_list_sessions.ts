@@ -8,7 +8,7 @@ import type {
   CryptoOnrampSession,
   CryptoOnrampSessionList,
   ListSessionsParams,
-} from "../client/create_client.ts";
+} from "../client/types.ts";
 import { DESTINATION_CURRENCIES, DESTINATION_NETWORKS } from "../validation/catalog.ts";
 import { invalidParam, unknownParam } from "./_answers.ts";
 import type { FormNode, FormObject } from "./form_parse.ts";

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import type { CryptoOnrampSession } from "../client/create_client.ts";
+import type { CryptoOnrampSession } from "../client/types.ts";
 import {
   type Answer,
   errorAnswer,
@@ -41,7 +41,7 @@ import { type FormObject, FormParseError, parseStripeForm } from "./form_parse.t
 
 export type { Fault, FaultRule, FaultTiming, QueuedFault } from "./faults.ts";
 export { DroppedConnectionError } from "./faults.ts";
-export type { CryptoOnrampSession } from "../client/create_client.ts";
+export type { CryptoOnrampSession } from "../client/types.ts";
 
 /** Options of {@linkcode createStripeMock}. */
 export interface StripeMockOptions {

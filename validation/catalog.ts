@@ -7,17 +7,21 @@
  */
 import type { components } from "../generated/stripe_onramp.ts";
 
+/**
+ * The schemas generated from `openapi.yaml` (`components["schemas"]` of `generated/`).
+ *
+ * @internal
+ */
+type Schemas = components["schemas"];
+
 /** A crypto network Stripe accepts in requests. */
-export type DestinationNetwork = components["schemas"]["DestinationNetwork"];
+export type DestinationNetwork = Schemas["DestinationNetwork"];
 /** A cryptocurrency Stripe accepts in requests. */
-export type DestinationCurrency = components["schemas"]["DestinationCurrency"];
+export type DestinationCurrency = Schemas["DestinationCurrency"];
 /** A fiat currency Stripe accepts in requests. */
-export type SourceCurrency = components["schemas"]["SourceCurrency"];
+export type SourceCurrency = Schemas["SourceCurrency"];
 /** A key of `wallet_addresses` naming a network. */
-export type WalletKey = Exclude<
-  keyof components["schemas"]["WalletAddressesParam"],
-  "destination_tags"
->;
+export type WalletKey = Exclude<keyof Schemas["WalletAddressesParam"], "destination_tags">;
 
 /**
  * Returns `list` unchanged; fails to compile when it misses a member of the generated union `U`
@@ -98,16 +102,11 @@ export const WALLET_KEYS: { readonly [N in DestinationNetwork]: WalletKey } = {
   stellar: "stellar",
 };
 
-/** The network of each `wallet_addresses` key. */
-export const NETWORK_OF_WALLET_KEY: { readonly [K in WalletKey]: DestinationNetwork } = {
-  avalanche: "avalanche",
-  base_network: "base",
-  bitcoin: "bitcoin",
-  ethereum: "ethereum",
-  polygon: "polygon",
-  solana: "solana",
-  stellar: "stellar",
-};
+/** The network of each `wallet_addresses` key: {@linkcode WALLET_KEYS} read backwards. */
+export const NETWORK_OF_WALLET_KEY: { readonly [K in WalletKey]: DestinationNetwork } = Object
+  .fromEntries(
+    Object.entries(WALLET_KEYS).map(([network, key]) => [key, network]),
+  ) as { [K in WalletKey]: DestinationNetwork };
 
 /** Networks whose assets use destination tags (seed: "tag-based assets such as XLM"). */
 export const TAG_NETWORKS: readonly DestinationNetwork[] = ["stellar"];

@@ -13,7 +13,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createOnrampClient } from "../../client/create_client.ts";
 import { encodeStripeForm } from "../../client/form_body.ts";
 import { createRetryingFetch } from "../../client/retrying_fetch.ts";
-import { resolveClientIp } from "../../ip/client_ip.ts";
+import { resolveForwardedFor } from "../../ip/forwarded_for.ts";
 import { customerIp } from "../../ip/customer_ip.ts";
 import { compileTrustedProxies } from "../../ip/trusted_proxies.ts";
 import { applyPolicy } from "../../validation/policy.ts";
@@ -206,10 +206,10 @@ Deno.bench({
   },
 });
 Deno.bench({
-  name: "resolveClientIp() (normalizeIp of the peer)",
+  name: "resolveForwardedFor() (normalizeIp of the peer)",
   group: PIECES,
   fn() {
-    if (resolveClientIp({ peer: CUSTOMER_IP, forwardedFor: null }, trustNone) === undefined) {
+    if (resolveForwardedFor({ peer: CUSTOMER_IP, forwardedFor: null }, trustNone) === undefined) {
       throw new Error("no ip");
     }
   },

@@ -1,7 +1,8 @@
 // Compile-time tests: `deno test` type-checks this file, and an unused `@ts-expect-error` is
 // itself an error, so each line below fails the run if the generated types stop rejecting it.
 import { assert } from "@std/assert";
-import { createOnrampClient, type CreateSessionParams } from "../../client/create_client.ts";
+import { createOnrampClient } from "../../client/create_client.ts";
+import type { CreateSessionParams } from "../../client/types.ts";
 import { fakeUpstream, sessionJson } from "../_helpers/fake_upstream.ts";
 
 Deno.test("generated create params reject wrong names and enum values at compile time", () => {

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { resolveClientIp } from "../../ip/client_ip.ts";
+import { resolveForwardedFor } from "../../ip/forwarded_for.ts";
 import { compileTrustedProxies, type TrustedProxies } from "../../ip/trusted_proxies.ts";
 
 // Addresses used below: the customer, a spoofed claim, a CDN edge, and two internal hops.
@@ -139,22 +139,22 @@ const cases: ReadonlyArray<
 ];
 
 for (const [name, trusted, peer, forwardedFor, expected] of cases) {
-  Deno.test(`resolveClientIp(): ${name}`, () => {
+  Deno.test(`resolveForwardedFor(): ${name}`, () => {
     const rule = compileTrustedProxies(trusted);
-    assertEquals(resolveClientIp({ peer, forwardedFor }, rule), expected);
+    assertEquals(resolveForwardedFor({ peer, forwardedFor }, rule), expected);
   });
 }
 
-Deno.test("resolveClientIp() never returns the left-most entry just for being left-most", () => {
+Deno.test("resolveForwardedFor() never returns the left-most entry just for being left-most", () => {
   // The peer is not trusted, so its claim about who came before it counts for nothing.
   const rule = compileTrustedProxies(["10.0.0.0/8"]);
-  assertEquals(resolveClientIp({ peer: CDN, forwardedFor: `${CUSTOMER}, ${LB}` }, rule), CDN);
+  assertEquals(resolveForwardedFor({ peer: CDN, forwardedFor: `${CUSTOMER}, ${LB}` }, rule), CDN);
 });
 
-Deno.test("resolveClientIp() ignores a long tail of junk beyond the answer", () => {
+Deno.test("resolveForwardedFor() ignores a long tail of junk beyond the answer", () => {
   const header = `${Array.from({ length: 10_000 }, () => "junk").join(",")}, ${CUSTOMER}`;
   assertEquals(
-    resolveClientIp({ peer: LB, forwardedFor: header }, compileTrustedProxies(1)),
+    resolveForwardedFor({ peer: LB, forwardedFor: header }, compileTrustedProxies(1)),
     CUSTOMER,
   );
 });

@@ -6,14 +6,14 @@
  *   embedded mock Stripe.
  */
 import { Hono } from "hono";
+import { cryptoOnramp } from "../../mod.ts";
 import {
   createDurableObjectStore,
-  cryptoOnramp,
   type DurableObjectNamespaceLike,
-} from "../../mod.ts";
+} from "../../ratelimit/durable_object_store.ts";
 import { createStripeMock } from "../../mock/stripe_mock.ts";
 
-export { RateLimiterDurableObject } from "../../mod.ts";
+export { RateLimiterDurableObject } from "../../ratelimit/durable_object_store.ts";
 
 interface Env {
   RATE_LIMITER: DurableObjectNamespaceLike;
