@@ -17,7 +17,8 @@ export interface DemoPageOptions {
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
-// Stripe's scripts must load from Stripe's own domains, never bundled (facts §9). They are what
+// Stripe's scripts must load from Stripe's own domains, never bundled
+// (https://docs.stripe.com/crypto/onramp/embedded). They are what
 // `loadStripeOnramp()` from `@stripe/crypto` injects; the page includes them directly.
 const STRIPE_SCRIPTS = [
   "https://js.stripe.com/clover/stripe.js",

@@ -1,6 +1,7 @@
 /**
  * The mock's API-key check: `Authorization: Bearer <key>`, or basic auth with the key as the
- * user name (`curl -u sk_test_…:`), as Stripe accepts both (facts §1).
+ * user name (`curl -u sk_test_…:`), as Stripe accepts both
+ * (https://docs.stripe.com/api/authentication).
  *
  * @module
  */

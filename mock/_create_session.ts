@@ -1,6 +1,7 @@
 /**
  * `POST /v1/crypto/onramp_sessions` in the mock: the create parameters checked as Stripe
- * would (shape, enums, amounts, the seed's cross-field rules, the customer's IP address), and
+ * would (shape, enums, amounts, the create reference's cross-field rules, the customer's IP
+ * address), and
  * the `crypto.onramp_session` built from them.
  *
  * @module
@@ -64,7 +65,7 @@ function coerce(node: FormNode, path: readonly string[]): unknown {
 
 /**
  * Checks create parameters in Stripe's order: unknown names, shapes and enums, the IP address,
- * then the seed's cross-field rules.
+ * then the cross-field rules of https://docs.stripe.com/api/crypto/onramp_sessions/create.
  *
  * @param form The parsed form body.
  * @returns The checked parameters.
@@ -76,7 +77,7 @@ export function checkCreateParams(form: FormObject): CheckedCreate {
     throw invalidFromIssues(parsed.error.issues, "request body");
   }
   const { customer_ip_address: customerIp, ...params } = asParsedJson(parsed.data);
-  // Strict on purpose: Stripe takes one bare address, no brackets, port or zone (seed).
+  // Strict on purpose: Stripe takes one bare IPv4 or IPv6 address, no brackets, port or zone.
   const ip = customerIp === undefined ? undefined : ipToBinary(customerIp);
   if (customerIp !== undefined && ip === undefined) {
     throw invalidParam(
@@ -112,7 +113,8 @@ function walletAddressesOf(params: CreateSessionBody): CryptoOnrampSession["tran
 ] {
   const wallets = params.wallet_addresses;
   if (wallets === undefined) return null;
-  // Every network key is present, null when no address was given (facts §2).
+  // Every network key is present, null when no address was given, as in Stripe's session
+  // object (https://docs.stripe.com/api/crypto/onramp_sessions/object).
   const byKey: Record<string, string | null> = {};
   for (const network of DESTINATION_NETWORKS) {
     const key = WALLET_KEYS[network];
@@ -132,7 +134,8 @@ export interface SessionIdentity {
 }
 
 /**
- * Builds the `crypto.onramp_session` Stripe would return for `params` (seed example response).
+ * Builds the `crypto.onramp_session` Stripe would return for `params`, in the shape of the
+ * example in https://docs.stripe.com/api/crypto/onramp_sessions/create.
  *
  * @param params Checked create parameters.
  * @param identity Id, client secret and creation time.

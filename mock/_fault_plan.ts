@@ -100,7 +100,8 @@ export function createFaultPlan(rules: readonly FaultRule[], random: () => numbe
  */
 export function faultAnswer(fault: Extract<Fault, { kind: "status" | "rate_limit" }>): Answer {
   if (fault.kind === "rate_limit") {
-    // Stripe answers rate limits as invalid_request_error with code rate_limit (facts §5).
+    // Stripe answers rate limits as invalid_request_error with code rate_limit
+    // (https://docs.stripe.com/rate-limits).
     return errorAnswer(429, {
       type: "invalid_request_error",
       code: "rate_limit",

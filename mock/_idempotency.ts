@@ -1,5 +1,5 @@
 /**
- * Stripe's idempotency layer for POSTs (facts §6, docs.stripe.com/idempotency): the first
+ * Stripe's idempotency layer for POSTs (https://docs.stripe.com/api/idempotent_requests): the first
  * result of a key is saved and replayed; a different request under the same key is refused;
  * nothing is saved when the request was rejected before the endpoint ran (its checks threw a
  * {@linkcode RejectedRequest}) or collided with a concurrent one.
@@ -12,7 +12,7 @@
  */
 import { type Answer, errorAnswer, RejectedRequest } from "./_answers.ts";
 
-const MAX_KEY_LENGTH = 255; // facts §6
+const MAX_KEY_LENGTH = 255; // https://docs.stripe.com/api/idempotent_requests
 
 type Entry =
   | { readonly state: "running"; readonly fingerprint: string }

@@ -1,6 +1,6 @@
 /**
  * `GET /v1/crypto/onramp_sessions` in the mock: filters, cursors and pages, newest first
- * (facts §1).
+ * (https://docs.stripe.com/api/crypto/onramp_sessions/list).
  *
  * @module
  */

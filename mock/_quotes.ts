@@ -1,5 +1,6 @@
 /**
- * `GET /v1/crypto/onramp_quotes` in the mock: the quotes rules of facts §4, priced with
+ * `GET /v1/crypto/onramp_quotes` in the mock: the quotes rules of
+ * https://docs.stripe.com/crypto/quotes-api, priced with
  * made-up rates.
  *
  * THE PRICES, EXCHANGE RATES AND FEES BELOW ARE FAKE. They are round numbers chosen so tests
@@ -56,7 +57,7 @@ export const FAKE_NETWORK_FEE_USD_CENTS: { readonly [N in DestinationNetwork]: b
 /** Fake processing fee: 1.5 % of the source amount, rounded up to the cent. */
 export const FAKE_TRANSACTION_FEE_BASIS_POINTS = 150n;
 
-const DEFAULT_SOURCE_AMOUNT = "100.00"; // facts §4
+const DEFAULT_SOURCE_AMOUNT = "100.00"; // Stripe's default: https://docs.stripe.com/crypto/quotes-api
 
 // Amounts are exact: decimal strings become integers of minor units, never floats.
 const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
@@ -130,7 +131,8 @@ export function buildQuotes(query: FormObject, random: () => number, nowMs: numb
   return {
     id: randomHex(random, 64),
     object: "crypto.onramp.quotes",
-    // Every network has a key (Base as base_network, facts §10.4); unrequested ones are [].
+    // Every network has a key (Base as base_network: docs/stripe-api-notes.md#wallet-keys);
+    // unrequested ones are [].
     destination_network_quotes: Object.fromEntries(DESTINATION_NETWORKS.map((network) => [
       WALLET_KEYS[network],
       networks.includes(network)

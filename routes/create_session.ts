@@ -110,7 +110,7 @@ async function upstreamIdempotencyKey(key: string, ip: string | undefined): Prom
 }
 
 /**
- * Mints a session: applies the policy and the customer's data, checks the seed rules, adds the
+ * Mints a session: applies the policy and the customer's data, checks Stripe's create rules, adds the
  * customer IP and calls Stripe.
  *
  * @param deps The client, policy, hook and logger.

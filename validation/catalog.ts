@@ -32,7 +32,7 @@ function listingAll<U extends string>() {
     list;
 }
 
-/** Crypto networks, in the order the seed lists them. */
+/** Crypto networks, as https://docs.stripe.com/api/crypto/onramp_sessions/create lists them. */
 export const DESTINATION_NETWORKS: readonly [DestinationNetwork, ...DestinationNetwork[]] =
   listingAll<DestinationNetwork>()([
     "avalanche",
@@ -44,10 +44,14 @@ export const DESTINATION_NETWORKS: readonly [DestinationNetwork, ...DestinationN
     "stellar",
   ]);
 
-/** Cryptocurrencies, with the decimal places each accepts (seed: "18 decimal places for eth"). */
+/**
+ * Cryptocurrencies, with the decimal places each accepts: "18 decimal places for eth" in
+ * https://docs.stripe.com/api/crypto/onramp_sessions/create, the others as in
+ * docs/stripe-api-notes.md#currencies-networks-and-pairs.
+ */
 export const CRYPTO_DECIMALS: { readonly [C in DestinationCurrency]: number } = {
   avax: 18,
-  btc: 8, // satoshi; facts §4 marks it a guess, Bitcoin itself has 8
+  btc: 8, // satoshi: Bitcoin's own precision; unverified for the onramp
   eth: 18,
   matic: 18,
   sol: 9, // lamports
@@ -55,7 +59,7 @@ export const CRYPTO_DECIMALS: { readonly [C in DestinationCurrency]: number } = 
   xlm: 7, // stroops
 };
 
-/** Cryptocurrencies, in the order the seed lists them. */
+/** Cryptocurrencies, as https://docs.stripe.com/api/crypto/onramp_sessions/create lists them. */
 export const DESTINATION_CURRENCIES: readonly [DestinationCurrency, ...DestinationCurrency[]] =
   listingAll<DestinationCurrency>()([
     "avax",
@@ -67,7 +71,7 @@ export const DESTINATION_CURRENCIES: readonly [DestinationCurrency, ...Destinati
     "xlm",
   ]);
 
-/** Fiat currencies; all take at most 2 decimals (seed: no fractional pennies). */
+/** Fiat currencies; all take at most 2 decimals (Stripe supports no fractional pennies). */
 export const SOURCE_CURRENCIES: readonly [SourceCurrency, ...SourceCurrency[]] = listingAll<
   SourceCurrency
 >()(["eur", "gbp", "usd"]);
@@ -76,7 +80,8 @@ export const SOURCE_CURRENCIES: readonly [SourceCurrency, ...SourceCurrency[]] =
 export const FIAT_DECIMALS = 2;
 
 /**
- * Which currencies each network carries (facts §3). Ethereum, Solana and Avalanche are
+ * Which currencies each network carries (docs/stripe-api-notes.md#currencies-networks-and-pairs).
+ * Ethereum, Solana and Avalanche are
  * confirmed by Stripe's quote examples; the others are the pairs third-party integrations use.
  */
 export const NETWORK_CURRENCIES: {
@@ -91,7 +96,7 @@ export const NETWORK_CURRENCIES: {
   stellar: ["xlm", "usdc"],
 };
 
-/** The `wallet_addresses` key of each network: Base's is `base_network` (facts §2). */
+/** The `wallet_addresses` key of each network: Base's is `base_network` (docs/stripe-api-notes.md#wallet-keys). */
 export const WALLET_KEYS: { readonly [N in DestinationNetwork]: WalletKey } = {
   avalanche: "avalanche",
   base: "base_network",
@@ -108,7 +113,7 @@ export const NETWORK_OF_WALLET_KEY: { readonly [K in WalletKey]: DestinationNetw
     Object.entries(WALLET_KEYS).map(([network, key]) => [key, network]),
   ) as { [K in WalletKey]: DestinationNetwork };
 
-/** Networks whose assets use destination tags (seed: "tag-based assets such as XLM"). */
+/** Networks whose assets use destination tags: "tag-based assets such as XLM" in the create reference. */
 export const TAG_NETWORKS: readonly DestinationNetwork[] = ["stellar"];
 
 /**

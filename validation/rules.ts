@@ -1,5 +1,6 @@
 /**
- * The cross-field rules of Stripe's create-session reference (the seed) and of the quotes
+ * The cross-field rules of Stripe's create-session reference
+ * (https://docs.stripe.com/api/crypto/onramp_sessions/create) and of the quotes
  * endpoint, as pure functions that name the offending parameter. Shapes (types, enums, unknown
  * keys) are the schemas' job; these run on parameters that already have the right shape.
  *
@@ -45,7 +46,7 @@ function checkFiatAmount(param: string, amount: string | undefined): RuleViolati
   if (isZero(amount)) {
     return violation(param, "crypto_onramp_invalid_amount", `${param} must be greater than 0`);
   }
-  // seed: "We don't support fractional pennies."
+  // create reference: "We don't support fractional pennies."
   if (decimalsOf(amount) > FIAT_DECIMALS) {
     return violation(
       param,
@@ -64,7 +65,8 @@ function checkCryptoAmount(
   if (isZero(amount)) {
     return violation(param, "crypto_onramp_invalid_amount", `${param} must be greater than 0`);
   }
-  // seed: "We validate and generate an error if the amount exceeds the supported precision."
+  // create reference: "We validate and generate an error if the amount exceeds the supported
+  // precision."
   const decimals = CRYPTO_DECIMALS[currency];
   if (decimalsOf(amount) > decimals) {
     return violation(
@@ -81,7 +83,7 @@ function checkAmountPair(
   source_amount: string | undefined,
   destination_amount: string | undefined,
 ): RuleViolation | undefined {
-  // seed: source_amount and destination_amount are mutually exclusive.
+  // create reference: source_amount and destination_amount are mutually exclusive.
   if (source_amount !== undefined && destination_amount !== undefined) {
     return violation(
       "destination_amount",
@@ -96,7 +98,8 @@ function checkAmounts(params: CreateSessionBody): RuleViolation | undefined {
   const { source_amount, destination_amount, destination_currency, destination_network } = params;
   const pair = checkAmountPair(source_amount, destination_amount);
   if (pair || destination_amount === undefined) return pair;
-  // seed: "When set, both destination_currency and destination_network must also be set."
+  // create reference: "When set, both destination_currency and destination_network must also
+  // be set."
   for (
     const [param, value, example] of [
       ["destination_currency", destination_currency, "eth"],
@@ -114,7 +117,7 @@ function checkAmounts(params: CreateSessionBody): RuleViolation | undefined {
   return checkCryptoAmount("destination_amount", destination_amount, destination_currency!);
 }
 
-// seed: a default must be one of the allowed values when both are set.
+// create reference: a default must be one of the allowed values when both are set.
 function checkDefaultInList(
   [param, listParam]: ["destination_currency", "destination_currencies"] | [
     "destination_network",
@@ -158,7 +161,8 @@ function checkPairs(params: CreateSessionBody): RuleViolation | undefined {
     ? [params.destination_currency]
     : params.destination_currencies;
   if (!networks || !currencies) return undefined;
-  // facts §3: each network carries only some currencies; a session whose choices share no
+  // docs/stripe-api-notes.md#currencies-networks-and-pairs: each network carries only some
+  // currencies; a session whose choices share no
   // pair could never be completed.
   if (!networks.some((network) => currencies.some((currency) => carries(network, currency)))) {
     const param = params.destination_currency ? "destination_currency" : "destination_currencies";
@@ -184,7 +188,7 @@ function checkWallets(params: CreateSessionBody): RuleViolation | undefined {
   ) as WalletKey[];
   const tagKeys = Object.keys(wallets?.destination_tags ?? {}) as DestinationNetwork[];
   if (params.lock_wallet_address === true && walletKeys.length === 0) {
-    // facts §4 (third-party error catalogs): there must be a wallet to lock.
+    // docs/stripe-api-notes.md#rules-from-third-party-error-catalogs: there must be a wallet to lock.
     return violation(
       "lock_wallet_address",
       "crypto_onramp_no_wallet_address_to_lock",
@@ -193,7 +197,8 @@ function checkWallets(params: CreateSessionBody): RuleViolation | undefined {
   }
   if (wallets === undefined) return undefined;
   const networks = allowedNetworks(params);
-  // seed: "When set, the platform must set either destination_networks or destination_network."
+  // create reference: "When set, the platform must set either destination_networks or
+  // destination_network."
   if (networks === undefined) {
     return violation(
       "wallet_addresses",
@@ -204,7 +209,8 @@ function checkWallets(params: CreateSessionBody): RuleViolation | undefined {
   }
   for (const key of walletKeys) {
     const network = NETWORK_OF_WALLET_KEY[key];
-    // facts §4 (third-party error catalogs): every wallet's network must be allowed.
+    // docs/stripe-api-notes.md#rules-from-third-party-error-catalogs: every wallet's network must
+    // be allowed.
     if (!networks.includes(network)) {
       return violation(
         `wallet_addresses[${key}]`,
@@ -215,7 +221,7 @@ function checkWallets(params: CreateSessionBody): RuleViolation | undefined {
     }
   }
   for (const network of tagKeys) {
-    // seed: destination tags apply only to tag-based assets such as XLM.
+    // create reference: destination tags apply only to tag-based assets such as XLM.
     if (!TAG_NETWORKS.includes(network) || !networks.includes(network)) {
       return violation(
         `wallet_addresses[destination_tags][${network}]`,
@@ -250,7 +256,8 @@ export function findCreateSessionViolation(params: CreateSessionBody): RuleViola
 }
 
 /**
- * Finds the first broken rule of the quotes endpoint (facts §4): the two amounts exclude each
+ * Finds the first broken rule of the quotes endpoint (https://docs.stripe.com/crypto/quotes-api):
+ * the two amounts exclude each
  * other, and a `destination_amount` needs exactly one currency and one network.
  *
  * @param query A quotes query that passed the schema.

@@ -8,7 +8,7 @@ import { z } from "@hono/zod-openapi";
 import type { CreateSessionParams, QuoteParams } from "../client/types.ts";
 import { DESTINATION_CURRENCIES, DESTINATION_NETWORKS, SOURCE_CURRENCIES } from "./catalog.ts";
 
-// Metadata limits from Stripe's metadata docs (facts §4).
+// Metadata limits: https://docs.stripe.com/metadata
 const MAX_METADATA_KEYS = 50;
 const MAX_METADATA_KEY_LENGTH = 40;
 const MAX_METADATA_VALUE_LENGTH = 500;
@@ -116,7 +116,7 @@ export const CREATE_SESSION_EXAMPLE: Readonly<Record<string, unknown>> = {
   destination_networks: ["ethereum", "base"],
 };
 
-/** The body of `POST /sessions`: the seed's create parameters but `customer_ip_address`. */
+/** The body of `POST /sessions`: Stripe's create parameters but `customer_ip_address`. */
 export const CreateSessionBodySchema = z.strictObject({
   source_amount: DecimalStringSchema.optional().openapi({
     description: "Fiat amount to pre-fill, at most 2 decimals. Excludes `destination_amount`.",

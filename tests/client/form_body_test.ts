@@ -1,7 +1,8 @@
 import { assertEquals } from "@std/assert";
 import { encodeStripeForm } from "../../client/form_body.ts";
 
-// Each vector is what Stripe's official Node library sends for the same parameters (facts §7).
+// Each vector is what Stripe's official Node library sends for the same parameters
+// (docs/stripe-api-notes.md#form-encoding).
 const vectors: ReadonlyArray<
   [name: string, params: Parameters<typeof encodeStripeForm>[0], body: string]
 > = [

@@ -140,7 +140,7 @@ Deno.test("fuzz: known fields with hostile values are refused with a known field
       const status = await checkInvariants("/onramp/sessions", post(body));
       if (status !== 400) return;
       const { error } = await (await app.request("/onramp/sessions", post(body))).json();
-      // The field itself, a part of it, or (for a valid value) the field a seed rule ties it to.
+      // The field itself, a part of it, or (for a valid value) the field a create rule ties it to.
       const root = String(error.param).split("[")[0] ?? "";
       assert((FIELDS as readonly string[]).includes(root), `param ${error.param} for ${field}`);
     }),

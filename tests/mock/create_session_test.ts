@@ -65,7 +65,7 @@ Deno.test("POST /v1/crypto/onramp_sessions mints a realistic test-mode session",
   assertEquals(mock.stats.sessionsCreated, 1);
 });
 
-Deno.test("POST /v1/crypto/onramp_sessions without parameters matches the seed's example shape", async () => {
+Deno.test("POST /v1/crypto/onramp_sessions without parameters matches the shape of Stripe's example", async () => {
   const mock = createStripeMock();
   const session = await jsonOf(await mock.fetch(createRequest({})));
   const details = session.transaction_details as Record<string, unknown>;
@@ -158,8 +158,9 @@ Deno.test("POST /v1/crypto/onramp_sessions refuses an amount that is not a decim
   assertEquals([error.code, error.param], ["parameter_invalid", "source_amount"]);
 });
 
-// One row per rule of the seed (and the two third-party rules our validation also enforces).
-const seedRules: [string, Record<string, FormValue>, string, string][] = [
+// One row per rule of Stripe's create reference (and the third-party rules our validation also
+// enforces: docs/stripe-api-notes.md#rules-from-third-party-error-catalogs).
+const createRules: [string, Record<string, FormValue>, string, string][] = [
   [
     "source_amount and destination_amount exclude each other",
     {
@@ -260,7 +261,7 @@ const seedRules: [string, Record<string, FormValue>, string, string][] = [
   ],
 ];
 
-for (const [rule, params, param, code] of seedRules) {
+for (const [rule, params, param, code] of createRules) {
   Deno.test(`POST /v1/crypto/onramp_sessions enforces the rule: ${rule}`, async () => {
     const mock = createStripeMock();
     const res = await mock.fetch(createRequest(params));

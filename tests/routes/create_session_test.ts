@@ -73,7 +73,7 @@ interface Rejection {
 }
 
 const rejections: Rejection[] = [
-  // seed: source_amount and destination_amount are mutually exclusive
+  // create reference: source_amount and destination_amount are mutually exclusive
   {
     name: "source_amount together with destination_amount",
     body: {
@@ -85,7 +85,7 @@ const rejections: Rejection[] = [
     param: "destination_amount",
     code: "parameters_exclusive",
   },
-  // seed: destination_amount requires destination_currency and destination_network
+  // create reference: destination_amount requires destination_currency and destination_network
   {
     name: "destination_amount without destination_network",
     body: { destination_amount: "0.1", destination_currency: "eth" },
@@ -99,21 +99,21 @@ const rejections: Rejection[] = [
     param: "destination_currency",
     code: "parameter_missing",
   },
-  // seed: destination_currency must be in destination_currencies
+  // create reference: destination_currency must be in destination_currencies
   {
     name: "destination_currency outside destination_currencies",
     body: { destination_currency: "eth", destination_currencies: ["usdc", "sol"] },
     param: "destination_currency",
     code: "crypto_onramp_conflicting_destination_currency",
   },
-  // seed: destination_network must be in destination_networks
+  // create reference: destination_network must be in destination_networks
   {
     name: "destination_network outside destination_networks",
     body: { destination_network: "solana", destination_networks: ["ethereum"] },
     param: "destination_network",
     code: "crypto_onramp_conflicting_destination_network",
   },
-  // seed: non-empty arrays of valid values
+  // create reference: non-empty arrays of valid values
   {
     name: "an empty destination_currencies",
     body: { destination_currencies: [] },
@@ -151,14 +151,14 @@ const rejections: Rejection[] = [
     param: "source_currency",
     code: "parameter_invalid",
   },
-  // seed: no fractional minor units for fiat
+  // create reference: no fractional minor units for fiat
   {
     name: "a source_amount with fractions of a cent",
     body: { source_amount: "10.001" },
     param: "source_amount",
     code: "crypto_onramp_invalid_amount",
   },
-  // seed: crypto amounts up to the currency's precision (18 for eth)
+  // create reference: crypto amounts up to the currency's precision (18 for eth)
   {
     name: "an eth destination_amount beyond 18 decimals",
     body: {
@@ -203,21 +203,21 @@ const rejections: Rejection[] = [
     param: "source_amount",
     code: "parameter_invalid",
   },
-  // seed: wallet_addresses requires destination_networks or destination_network
+  // create reference: wallet_addresses requires destination_networks or destination_network
   {
     name: "wallet_addresses without any network",
     body: { wallet_addresses: { ethereum: "0xabc" } },
     param: "wallet_addresses",
     code: "crypto_onramp_invalid_wallet_address_parameters",
   },
-  // facts §4: each wallet's network must be allowed
+  // docs/stripe-api-notes.md#rules-from-third-party-error-catalogs: each wallet's network must be allowed
   {
     name: "a wallet for a network the session does not allow",
     body: { destination_networks: ["ethereum"], wallet_addresses: { solana: "So1" } },
     param: "wallet_addresses[solana]",
     code: "crypto_onramp_wallet_addresses_not_all_networks_supported",
   },
-  // facts §2: Base's wallet key is base_network
+  // docs/stripe-api-notes.md#wallet-keys: Base's wallet key is base_network
   {
     name: "the wallet key base instead of base_network",
     body: { destination_networks: ["base"], wallet_addresses: { base: "0xabc" } },
@@ -225,7 +225,7 @@ const rejections: Rejection[] = [
     code: "parameter_unknown",
     message: "the wallet key for Base is base_network",
   },
-  // seed: destination tags only for tag-based networks
+  // create reference: destination tags only for tag-based networks
   {
     name: "a destination tag for a network without tags",
     body: {
@@ -244,7 +244,7 @@ const rejections: Rejection[] = [
     param: "wallet_addresses[destination_tags][stellar]",
     code: "crypto_onramp_destination_tags_not_supported",
   },
-  // facts §3: currency–network compatibility
+  // docs/stripe-api-notes.md#currencies-networks-and-pairs: currency–network compatibility
   {
     name: "a currency the network does not carry",
     body: { destination_currency: "sol", destination_network: "ethereum" },

@@ -156,7 +156,7 @@ Deno.test("policy: resolveCustomer can refuse with 401 or 403 before Stripe is c
   }
 });
 
-Deno.test("policy: seed rules also apply to what resolveCustomer supplies", async () => {
+Deno.test("policy: Stripe's create rules also apply to what resolveCustomer supplies", async () => {
   const { request, upstream } = testApp({
     resolveCustomer: () => ({ wallet_addresses: { ethereum: "0xplatform" } }),
   });
