@@ -8,7 +8,7 @@ import createClient, { type Client } from "openapi-fetch";
 import type { components, paths } from "../generated/stripe_onramp.ts";
 import { redactApiKeys, StripeApiError, type StripeErrorType } from "./errors.ts";
 import { encodeStripeForm, type FormValue } from "./form_body.ts";
-import { attemptsOf, createRetryingFetch, type Deps } from "./retrying_fetch.ts";
+import { createRetryingFetch, type Deps, outcomeOf } from "./retrying_fetch.ts";
 import { MAX_BACKOFF_MS } from "./retry.ts";
 
 /** Parameters of a create call, exactly as `openapi.yaml` describes them. */
@@ -116,6 +116,10 @@ function toStripeApiError(error: unknown, response: Response): StripeApiError {
   const text = (key: string) => typeof body?.[key] === "string" ? body[key] as string : undefined;
   const type = text("type");
   const status = response.status;
+  // The retry decision that stopped on this response says whether it is worth repeating; the
+  // status alone cannot (Stripe-Should-Retry may overrule it). A response the retrying fetch
+  // did not return is not vouched for.
+  const outcome = outcomeOf(response);
   return new StripeApiError({
     type: type !== undefined && KNOWN_TYPES.has(type) ? type as StripeErrorType : "api_error",
     code: text("code"),
@@ -125,8 +129,8 @@ function toStripeApiError(error: unknown, response: Response): StripeApiError {
     ),
     statusCode: status,
     requestId: response.headers.get("request-id") ?? undefined,
-    retryable: status === 409 || status === 429 || status >= 500,
-    attempts: attemptsOf(response),
+    retryable: outcome?.retryable ?? false,
+    attempts: outcome?.attempts ?? 1,
   });
 }
 
@@ -138,10 +142,13 @@ async function unwrap<T>(
     result = await call;
   } catch (cause) {
     if (cause instanceof StripeApiError) throw cause;
-    // A 2xx whose body is not JSON (a captive proxy, a truncated answer).
-    throw new StripeApiError({ type: "api_error", message: "Stripe's answer could not be read" }, {
-      cause,
-    });
+    // A 2xx whose body is not JSON (a captive proxy, a truncated answer). Stripe did answer, so
+    // no retry was due; but the same request (same Idempotency-Key) may well be read next time.
+    throw new StripeApiError({
+      type: "api_error",
+      message: "Stripe's answer could not be read",
+      retryable: true,
+    }, { cause });
   }
   const { data, error, response } = result;
   // Branch on the status, not on `error`: an empty error body leaves `error` undefined.

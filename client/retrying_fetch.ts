@@ -4,7 +4,7 @@
  * @module
  */
 import { StripeApiError } from "./errors.ts";
-import { type AttemptResult, backoffMs, isRetryable, parseRetryAfterMs } from "./retry.ts";
+import { type AttemptResult, decideRetry } from "./retry.ts";
 
 /** The transport and timing seams of the client, replaceable in tests. */
 export interface Deps {
@@ -32,16 +32,27 @@ export interface RetryingFetchOptions {
   deps: Deps;
 }
 
-const attemptCounts = new WeakMap<Response, number>();
+/** How a response returned by a retrying fetch came about. */
+export interface AttemptOutcome {
+  /** Attempts made, retries included (1 when it came straight through). */
+  readonly attempts: number;
+  /** The retry decision's verdict: whether the same request may succeed later. */
+  readonly retryable: boolean;
+}
+
+// Keyed by the response itself, so the verdict travels with it through openapi-fetch.
+const outcomes = new WeakMap<Response, AttemptOutcome>();
 
 /**
- * How many attempts produced `response` (1 when it came straight through).
+ * How `response` came about: the attempts made and whether the retry decision that stopped on
+ * it found it retryable.
  *
  * @param response A response returned by a retrying fetch.
- * @returns The attempt count.
+ * @returns Its outcome, or `undefined` for a response the retrying fetch did not return (one a
+ * caller's openapi-fetch middleware replaced, say).
  */
-export function attemptsOf(response: Response): number {
-  return attemptCounts.get(response) ?? 1;
+export function outcomeOf(response: Response): AttemptOutcome | undefined {
+  return outcomes.get(response);
 }
 
 function defaultSleep(ms: number): Promise<void> {
@@ -83,7 +94,12 @@ async function attemptOnce(
   }
 }
 
-function connectionError(failure: "network" | "timeout", attempts: number, timeoutMs: number) {
+function connectionError(
+  failure: "network" | "timeout",
+  outcome: AttemptOutcome,
+  timeoutMs: number,
+): StripeApiError {
+  const { attempts, retryable } = outcome;
   const message = failure === "timeout"
     ? `Stripe did not answer within ${timeoutMs} ms (${attempts} attempt(s))`
     : `Could not reach Stripe (${attempts} attempt(s))`;
@@ -91,19 +107,20 @@ function connectionError(failure: "network" | "timeout", attempts: number, timeo
     type: "api_connection_error",
     code: failure === "timeout" ? "timeout" : "connection_error",
     message,
-    retryable: true,
+    retryable,
     attempts,
   });
 }
 
 /**
- * Wraps a `fetch` with a per-attempt deadline and retries with exponential backoff and jitter
- * (rules in `retry.ts`). The same `Request` (and so the same `Idempotency-Key`) is sent on
- * every attempt.
+ * Wraps a `fetch` with a per-attempt deadline and repeats what `decideRetry` (in `retry.ts`)
+ * says to repeat, waiting as long as it says. The same `Request` (and so the same
+ * `Idempotency-Key`) is sent on every attempt.
  *
  * @param options Deadline, retry budget and injectable dependencies.
- * @returns A fetch that resolves with the last response, or rejects with a
- * {@linkcode StripeApiError} of type `api_connection_error` when no attempt got an answer.
+ * @returns A fetch that resolves with the last response, its {@linkcode outcomeOf} recorded,
+ * or rejects with a {@linkcode StripeApiError} of type `api_connection_error` when no attempt
+ * got an answer.
  */
 export function createRetryingFetch(
   options: RetryingFetchOptions,
@@ -116,21 +133,21 @@ export function createRetryingFetch(
     const now = deps.now ?? Date.now;
     for (let retriesMade = 0;; retriesMade++) {
       const result = await attemptOnce(request.clone(), send, timeoutMs);
-      const attempts = retriesMade + 1;
-      let waitMs = backoffMs(retriesMade, random());
-      if ("response" in result) {
-        const retryAfterMs = parseRetryAfterMs(result.response.headers.get("retry-after"), now());
-        if (retryAfterMs !== undefined) waitMs = Math.max(waitMs, retryAfterMs);
-        const giveUp = retriesMade >= maxNetworkRetries || !isRetryable(result) ||
-          (retryAfterMs !== undefined && retryAfterMs > maxRetryAfterMs);
-        if (giveUp) {
-          attemptCounts.set(result.response, attempts);
-          return result.response;
-        }
-      } else if (retriesMade >= maxNetworkRetries) {
-        throw connectionError(result.failure, attempts, timeoutMs);
+      const decision = decideRetry(result, {
+        retriesMade,
+        maxNetworkRetries,
+        maxRetryAfterMs,
+        random: random(),
+        nowMs: now(),
+      });
+      if (decision.action === "retry") {
+        await sleep(decision.waitMs);
+        continue;
       }
-      await sleep(waitMs);
+      const outcome = { attempts: retriesMade + 1, retryable: decision.retryable };
+      if ("failure" in result) throw connectionError(result.failure, outcome, timeoutMs);
+      outcomes.set(result.response, outcome);
+      return result.response;
     }
   };
 }

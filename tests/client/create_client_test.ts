@@ -14,6 +14,7 @@ import {
   sessionJson,
   stripeError,
 } from "../_helpers/fake_upstream.ts";
+import { RETRY_TABLE } from "../_helpers/retry_table.ts";
 
 const SECRET = "sk_test_51SecretKeyThatMustNeverLeak";
 
@@ -274,6 +275,7 @@ Deno.test("the client maps an unreadable 2xx body to api_error", async () => {
     StripeApiError,
   );
   assertEquals(error.type, "api_error");
+  assertEquals(error.retryable, true, "the same request may be read fine next time");
 });
 
 Deno.test("the client maps an error without a JSON body to api_error with the status", async () => {
@@ -402,3 +404,20 @@ Deno.test("the client retries against a real HTTP upstream with one key", async 
     await server.shutdown();
   }
 });
+
+for (const row of RETRY_TABLE) {
+  Deno.test(
+    `the client makes ${row.attempts} attempt(s) on ${row.name} and throws retryable: ${row.retryable}`,
+    async () => {
+      const upstream = row.upstream();
+      const { client, waits } = clientWith(upstream.fetch, row.options);
+      const error = await assertRejects(() => client.createSession({}), StripeApiError);
+      assertEquals(upstream.requests.length, row.attempts, "attempts Stripe received");
+      assertEquals(
+        [error.attempts, error.retryable, waits],
+        [row.attempts, row.retryable, row.waits],
+      );
+      assertEquals(new Set(upstream.requests.map((r) => r.headers.get("idempotency-key"))).size, 1);
+    },
+  );
+}
