@@ -9,7 +9,7 @@ import type { components, paths } from "../generated/stripe_onramp.ts";
 import { redactApiKeys, StripeApiError, type StripeErrorType } from "./errors.ts";
 import { encodeStripeForm, type FormValue } from "./form_body.ts";
 import { createRetryingFetch, type Deps, outcomeOf } from "./retrying_fetch.ts";
-import { MAX_BACKOFF_MS } from "./retry.ts";
+import { DEFAULT_MAX_RETRY_AFTER_MS } from "./retry.ts";
 
 /** Parameters of a create call, exactly as `openapi.yaml` describes them. */
 export type CreateSessionParams = components["schemas"]["CreateOnrampSessionParams"];
@@ -191,7 +191,7 @@ export function createOnrampClient(options: OnrampClientOptions): OnrampClient {
     stripeVersion,
     timeoutMs = 30_000,
     maxNetworkRetries = 2,
-    maxRetryAfterMs = MAX_BACKOFF_MS,
+    maxRetryAfterMs = DEFAULT_MAX_RETRY_AFTER_MS,
     deps = {},
   } = options;
   const headers: Record<string, string> = { Authorization: `Bearer ${secretKey}` };

@@ -16,6 +16,12 @@ export type AttemptResult =
 
 /** The longest backoff between two attempts, in milliseconds. */
 export const MAX_BACKOFF_MS = 5_000;
+/**
+ * The longest `Retry-After` the client waits for by default, in milliseconds. A separate idea
+ * from {@linkcode MAX_BACKOFF_MS}: how long Stripe may ask us to hold a request, not how long
+ * we back off on our own.
+ */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 5_000;
 const INITIAL_BACKOFF_MS = 500;
 
 /** Why {@linkcode decideRetry} decided as it did. */

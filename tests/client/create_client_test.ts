@@ -225,6 +225,22 @@ Deno.test("the client returns a 429 at once when Retry-After exceeds maxRetryAft
   assertEquals([error.statusCode, error.code, error.retryable], [429, "rate_limit", true]);
 });
 
+Deno.test("the client waits for a Retry-After of up to 5 s by default, not longer", async () => {
+  const waitFor = async (seconds: string) => {
+    const upstream = fakeUpstream(
+      stripeError(429, { type: "invalid_request_error", code: "rate_limit", message: "slow" }, {
+        "retry-after": seconds,
+      }),
+      Response.json(sessionJson()),
+    );
+    const { client, waits } = clientWith(upstream.fetch);
+    const outcome = await client.createSession({}).then(() => "session", (e) => e.retryable);
+    return [outcome, upstream.requests.length, waits];
+  };
+  assertEquals(await waitFor("5"), ["session", 2, [5000]]);
+  assertEquals(await waitFor("6"), [true, 1, []]);
+});
+
 Deno.test("the client retries dropped connections, then throws api_connection_error", async () => {
   const upstream = fakeUpstream(new TypeError("connection reset"));
   const { client } = clientWith(upstream.fetch);
