@@ -75,7 +75,6 @@ export {
   STRIPE_API_BASE,
 } from "./client/create_client.ts";
 export { StripeApiError, type StripeApiErrorInit, type StripeErrorType } from "./client/errors.ts";
-export type { Deps } from "./client/retrying_fetch.ts";
 export type { components, paths } from "./generated/stripe_onramp.ts";
 // Third-party types that appear in the signatures above.
 export type { Client } from "openapi-fetch";

@@ -8,7 +8,7 @@ import createClient, { type Client } from "openapi-fetch";
 import type { components, paths } from "../generated/stripe_onramp.ts";
 import { redactApiKeys, StripeApiError, type StripeErrorType } from "./errors.ts";
 import { encodeStripeForm, type FormValue } from "./form_body.ts";
-import { createRetryingFetch, type Deps, outcomeOf } from "./retrying_fetch.ts";
+import { type ClientSeams, createRetryingFetch, outcomeOf } from "./retrying_fetch.ts";
 import { DEFAULT_MAX_RETRY_AFTER_MS } from "./retry.ts";
 
 /** Parameters of a create call, exactly as `openapi.yaml` describes them. */
@@ -45,8 +45,29 @@ export interface OnrampClientOptions {
   maxNetworkRetries?: number;
   /** The longest `Retry-After` worth waiting for; a longer one is returned as is. @default {5000} */
   maxRetryAfterMs?: number;
-  /** Replaceable transport, clock, jitter and key generator. */
-  deps?: Deps;
+  /**
+   * Sends each HTTP request to Stripe, attempts and retries alike, as the standard `fetch`
+   * does. Replace it to go through an egress proxy, to record calls, or to answer from a
+   * stand-in for Stripe in tests (nothing else needs mocking). Looked up on each call, so a
+   * `globalThis.fetch` patched later is used too.
+   *
+   * @default {globalThis.fetch}
+   *
+   * @example Log each call to Stripe
+   * ```ts
+   * import { createOnrampClient } from "./create_client.ts";
+   *
+   * const client = createOnrampClient({
+   *   secretKey: "sk_test_123",
+   *   fetch: (request) => {
+   *     console.log(request.method, new URL(request.url).pathname);
+   *     return Promise.resolve(Response.json({ id: "cos_123", client_secret: "x" }));
+   *   },
+   * });
+   * await client.retrieveSession("cos_123"); // logs "GET /v1/crypto/onramp_sessions/cos_123"
+   * ```
+   */
+  fetch?: (request: Request) => Promise<Response>;
 }
 
 /** Per-call options of {@linkcode OnrampClient.createSession}. */
@@ -79,7 +100,7 @@ const FORM = "application/x-www-form-urlencoded";
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255; // facts §6
 
 function checkOptions(options: OnrampClientOptions): void {
-  const { secretKey, timeoutMs, maxNetworkRetries, maxRetryAfterMs } = options;
+  const { secretKey, timeoutMs, maxNetworkRetries, maxRetryAfterMs, fetch } = options;
   if (typeof secretKey !== "string" || !/^(sk|rk)_(live|test)_\S+$/.test(secretKey)) {
     // Never echo the value: it may be a real key in the wrong place.
     throw new TypeError(
@@ -100,6 +121,11 @@ function checkOptions(options: OnrampClientOptions): void {
   ) {
     throw new RangeError(
       `Cannot create onramp client as 'maxNetworkRetries' must be a non-negative integer: current value is ${maxNetworkRetries}`,
+    );
+  }
+  if (fetch !== undefined && typeof fetch !== "function") {
+    throw new TypeError(
+      `Cannot create onramp client as 'fetch' must be a function: current value is of type ${typeof fetch}`,
     );
   }
 }
@@ -169,21 +195,37 @@ async function unwrap<T>(
  *
  * const client = createOnrampClient({
  *   secretKey: "sk_test_123",
- *   deps: {
- *     fetch: () =>
- *       Promise.resolve(Response.json({ id: "cos_123", client_secret: "cos_123_secret_x" })),
- *   },
+ *   fetch: () =>
+ *     Promise.resolve(Response.json({ id: "cos_123", client_secret: "cos_123_secret_x" })),
  * });
  * const session = await client.createSession({ destination_currencies: ["eth"] });
  * console.log(session.id); // "cos_123"
  * ```
  *
- * @param options Key, endpoint, timeouts, retries and injectable dependencies.
+ * @param options Key, endpoint, timeouts, retries and transport.
  * @returns The client.
- * @throws {TypeError} When `secretKey` is not a Stripe secret or restricted key.
+ * @throws {TypeError} When `secretKey` is not a Stripe secret or restricted key, or `fetch` is
+ * not a function.
  * @throws {RangeError} When a timing option is not a positive integer.
  */
 export function createOnrampClient(options: OnrampClientOptions): OnrampClient {
+  return createClientWithSeams(options, {});
+}
+
+/**
+ * {@linkcode createOnrampClient} with its clock, timer, jitter and key generator replaced.
+ * Internal, for tests (not exported from `mod.ts`): they pin the waits and the keys.
+ *
+ * @param options As for {@linkcode createOnrampClient}.
+ * @param seams The replacements; each one left out keeps the platform's own.
+ * @returns The client.
+ * @throws {TypeError} As {@linkcode createOnrampClient} does.
+ * @throws {RangeError} As {@linkcode createOnrampClient} does.
+ */
+export function createClientWithSeams(
+  options: OnrampClientOptions,
+  seams: ClientSeams,
+): OnrampClient {
   checkOptions(options);
   const {
     secretKey,
@@ -192,7 +234,7 @@ export function createOnrampClient(options: OnrampClientOptions): OnrampClient {
     timeoutMs = 30_000,
     maxNetworkRetries = 2,
     maxRetryAfterMs = DEFAULT_MAX_RETRY_AFTER_MS,
-    deps = {},
+    fetch,
   } = options;
   const headers: Record<string, string> = { Authorization: `Bearer ${secretKey}` };
   if (stripeVersion !== undefined) headers["Stripe-Version"] = stripeVersion;
@@ -200,7 +242,7 @@ export function createOnrampClient(options: OnrampClientOptions): OnrampClient {
   const api = createClient<paths>({
     baseUrl,
     headers,
-    fetch: createRetryingFetch({ timeoutMs, maxNetworkRetries, maxRetryAfterMs, deps }),
+    fetch: createRetryingFetch({ timeoutMs, maxNetworkRetries, maxRetryAfterMs, fetch, seams }),
     querySerializer: (query) => encodeStripeForm(query as unknown as Record<string, FormValue>),
     bodySerializer: (body) => encodeStripeForm(body as unknown as Record<string, FormValue>),
   });
@@ -208,7 +250,7 @@ export function createOnrampClient(options: OnrampClientOptions): OnrampClient {
   return {
     api,
     async createSession(params, { idempotencyKey } = {}) {
-      const key = idempotencyKey ?? (deps.randomId ?? (() => crypto.randomUUID()))();
+      const key = idempotencyKey ?? (seams.randomId ?? (() => crypto.randomUUID()))();
       if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
         throw new RangeError(
           `Cannot create onramp session as 'idempotencyKey' must be 1 to 255 characters: current length is ${key.length}`,

@@ -6,10 +6,11 @@
 import { StripeApiError } from "./errors.ts";
 import { type AttemptResult, decideRetry } from "./retry.ts";
 
-/** The transport and timing seams of the client, replaceable in tests. */
-export interface Deps {
-  /** Sends one HTTP request. @default {globalThis.fetch} */
-  fetch?: (request: Request) => Promise<Response>;
+/**
+ * The clock, timer and randomness of the client. Internal: tests replace them to pin waits,
+ * jitter and keys; the library's users never need to, so no public option exposes them.
+ */
+export interface ClientSeams {
   /** Waits between attempts. @default {a setTimeout-based delay} */
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source, a number in [0, 1). @default {Math.random} */
@@ -28,8 +29,10 @@ export interface RetryingFetchOptions {
   maxNetworkRetries: number;
   /** The longest `Retry-After` worth waiting for; a longer one ends the retries. */
   maxRetryAfterMs: number;
-  /** Replaceable transport and timing. */
-  deps: Deps;
+  /** Sends one HTTP request. @default {globalThis.fetch} */
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
+  /** The clock, timer and jitter, for tests. @default {the platform's own} */
+  seams?: ClientSeams;
 }
 
 /** How a response returned by a retrying fetch came about. */
@@ -117,7 +120,7 @@ function connectionError(
  * says to repeat, waiting as long as it says. The same `Request` (and so the same
  * `Idempotency-Key`) is sent on every attempt.
  *
- * @param options Deadline, retry budget and injectable dependencies.
+ * @param options Deadline, retry budget, transport and (for tests) clock, timer and jitter.
  * @returns A fetch that resolves with the last response, its {@linkcode outcomeOf} recorded,
  * or rejects with a {@linkcode StripeApiError} of type `api_connection_error` when no attempt
  * got an answer.
@@ -125,12 +128,14 @@ function connectionError(
 export function createRetryingFetch(
   options: RetryingFetchOptions,
 ): (request: Request) => Promise<Response> {
-  const { timeoutMs, maxNetworkRetries, maxRetryAfterMs, deps } = options;
+  const { timeoutMs, maxNetworkRetries, maxRetryAfterMs, fetch, seams = {} } = options;
   return async function retryingFetch(request) {
-    const send = deps.fetch ?? globalThis.fetch;
-    const sleep = deps.sleep ?? defaultSleep;
-    const random = deps.random ?? Math.random;
-    const now = deps.now ?? Date.now;
+    // Looked up on each call, never at module load: Workers forbid timers and randomness in
+    // global scope, and a fetch stubbed after the client was built is still honoured.
+    const send = fetch ?? globalThis.fetch;
+    const sleep = seams.sleep ?? defaultSleep;
+    const random = seams.random ?? Math.random;
+    const now = seams.now ?? Date.now;
     for (let retriesMade = 0;; retriesMade++) {
       const result = await attemptOnce(request.clone(), send, timeoutMs);
       const decision = decideRetry(result, {

@@ -8,8 +8,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { createOnrampClient } from "../client/create_client.ts";
-import type { Deps } from "../client/retrying_fetch.ts";
+import { createClientWithSeams } from "../client/create_client.ts";
+import type { ClientSeams } from "../client/retrying_fetch.ts";
 import {
   consoleLogger,
   invalidRequest,
@@ -70,8 +70,24 @@ export interface CryptoOnrampOptions {
   logger?: Logger;
   /** The title of the OpenAPI document and docs page. @default {"Crypto onramp"} */
   docsTitle?: string;
-  /** Replaceable transport, clock and randomness of the Stripe client (tests, mocks). */
-  deps?: Deps;
+  /**
+   * Sends each HTTP request to Stripe, as the standard `fetch` does. Replace it to go through
+   * an egress proxy, or to develop and test against a stand-in for Stripe (such as the
+   * embedded mock) with no network. Looked up on each call, never at start-up.
+   *
+   * @default {globalThis.fetch}
+   *
+   * @example Answer every call to Stripe from a stand-in
+   * ```ts
+   * import { Hono } from "hono";
+   * import { cryptoOnramp } from "./onramp_app.ts";
+   *
+   * const stripe = () => Promise.resolve(Response.json({ id: "cos_123", client_secret: "x" }));
+   * const app = new Hono();
+   * app.route("/onramp", cryptoOnramp({ stripeSecretKey: "sk_test_123", fetch: stripe }));
+   * ```
+   */
+  fetch?: (request: Request) => Promise<Response>;
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -154,10 +170,28 @@ function guardRequest(allowedOrigins: readonly string[]): MiddlewareHandler {
  *
  * @param options The Stripe key and the platform's choices.
  * @returns The sub-app, to mount with `app.route(path, …)`.
- * @throws {TypeError} When the key, a policy option or `rateLimit.onStoreError` is invalid.
+ * @throws {TypeError} When the key, `fetch`, a policy option or `rateLimit.onStoreError` is
+ * invalid.
  * @throws {RangeError} When a numeric option is out of range.
  */
 export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEnv> {
+  return cryptoOnrampWithSeams(options, {});
+}
+
+/**
+ * {@linkcode cryptoOnramp} with the Stripe client's clock, timer, jitter and key generator
+ * replaced. Internal, for tests (not exported from `mod.ts`): they skip the real backoff.
+ *
+ * @param options As for {@linkcode cryptoOnramp}.
+ * @param seams The replacements; each one left out keeps the platform's own.
+ * @returns The sub-app, to mount with `app.route(path, …)`.
+ * @throws {TypeError} As {@linkcode cryptoOnramp} does.
+ * @throws {RangeError} As {@linkcode cryptoOnramp} does.
+ */
+export function cryptoOnrampWithSeams(
+  options: CryptoOnrampOptions,
+  seams: ClientSeams,
+): OpenAPIHono<OnrampEnv> {
   const {
     stripeSecretKey,
     stripeApiBase,
@@ -174,21 +208,21 @@ export function cryptoOnramp(options: CryptoOnrampOptions): OpenAPIHono<OnrampEn
     maxBodyBytes = 32_768,
     logger: log = consoleLogger,
     docsTitle = "Crypto onramp",
-    deps,
+    fetch,
   } = options;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
     throw new RangeError(
       `Cannot create onramp handler as 'maxBodyBytes' must be a positive integer: current value is ${maxBodyBytes}`,
     );
   }
-  const client = createOnrampClient({
+  const client = createClientWithSeams({
     secretKey: stripeSecretKey,
     ...(stripeApiBase !== undefined && { baseUrl: stripeApiBase }),
     ...(stripeVersion !== undefined && { stripeVersion }),
     ...(timeoutMs !== undefined && { timeoutMs }),
     ...(maxNetworkRetries !== undefined && { maxNetworkRetries }),
-    ...(deps !== undefined && { deps }),
-  });
+    ...(fetch !== undefined && { fetch }),
+  }, seams);
   checkPolicy(policy);
   const bodySchema = allowedBodySchema(policy.browserFields ?? DEFAULT_BROWSER_FIELDS);
   const sessionDeps = { client, policy, resolveCustomer, onMissingIp, log };

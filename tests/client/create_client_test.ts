@@ -6,8 +6,13 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
-import { createOnrampClient, type OnrampClientOptions } from "../../client/create_client.ts";
+import {
+  createClientWithSeams,
+  createOnrampClient,
+  type OnrampClientOptions,
+} from "../../client/create_client.ts";
 import { StripeApiError } from "../../client/errors.ts";
+import * as publicApi from "../../mod.ts";
 import {
   fakeUpstream,
   recordingSleep,
@@ -24,12 +29,12 @@ function clientWith(
 ) {
   const { sleep, waits } = recordingSleep();
   let ids = 0;
-  const client = createOnrampClient({
+  const client = createClientWithSeams({
     secretKey: SECRET,
     baseUrl: "https://stripe.test",
     ...options,
-    deps: { fetch, sleep, random: () => 0.5, randomId: () => `key_${++ids}`, ...options.deps },
-  });
+    fetch,
+  }, { sleep, random: () => 0.5, randomId: () => `key_${++ids}` });
   return { client, waits };
 }
 
@@ -71,7 +76,7 @@ Deno.test("createSession() sends a generated Idempotency-Key, or the caller's", 
 
 Deno.test("createSession() uses crypto.randomUUID for keys by default", async () => {
   const upstream = fakeUpstream(Response.json(sessionJson()));
-  const client = createOnrampClient({ secretKey: SECRET, deps: { fetch: upstream.fetch } });
+  const client = createOnrampClient({ secretKey: SECRET, fetch: upstream.fetch });
   await client.createSession({});
   await client.createSession({});
   const [first, second] = upstream.requests.map((r) => r.headers.get("idempotency-key") ?? "");
@@ -393,6 +398,57 @@ Deno.test("createOnrampClient() names the bad timing option", () => {
   );
 });
 
+Deno.test("createOnrampClient() refuses a fetch option that is not a function", () => {
+  assertThrows(
+    () =>
+      createOnrampClient({
+        secretKey: SECRET,
+        fetch: "https://proxy.example" as unknown as typeof fetch,
+      }),
+    TypeError,
+    "Cannot create onramp client as 'fetch' must be a function: current value is of type string",
+  );
+});
+
+Deno.test("mod.ts offers the fetch option's factories but not the test seams", () => {
+  assertEquals(
+    ["createOnrampClient", "cryptoOnramp", "createClientWithSeams", "cryptoOnrampWithSeams"]
+      .map((name) => name in publicApi),
+    [true, true, false, false],
+  );
+});
+
+Deno.test("createOnrampClient() sends every attempt through the fetch option", async () => {
+  const upstream = fakeUpstream(
+    stripeError(503, { type: "api_error", message: "busy" }),
+    Response.json(sessionJson()),
+  );
+  const client = createClientWithSeams(
+    { secretKey: SECRET, baseUrl: "https://stripe.test", fetch: upstream.fetch },
+    { sleep: () => Promise.resolve() },
+  );
+  assertEquals((await client.retrieveSession("cos_1")).id, "cos_test_123");
+  assertEquals(upstream.requests.map((r) => r.url.href), [
+    "https://stripe.test/v1/crypto/onramp_sessions/cos_1",
+    "https://stripe.test/v1/crypto/onramp_sessions/cos_1",
+  ]);
+});
+
+Deno.test("createOnrampClient() looks up globalThis.fetch on each call, not at creation", async () => {
+  const client = createOnrampClient({ secretKey: SECRET, baseUrl: "https://stripe.test" });
+  const upstream = fakeUpstream(Response.json(sessionJson()));
+  const original = globalThis.fetch;
+  globalThis.fetch =
+    ((input: RequestInfo | URL, init?: RequestInit) =>
+      upstream.fetch(new Request(input, init))) as typeof fetch;
+  try {
+    assertEquals((await client.retrieveSession("cos_1")).id, "cos_test_123");
+  } finally {
+    globalThis.fetch = original;
+  }
+  assertEquals(upstream.requests.length, 1);
+});
+
 Deno.test("the client retries against a real HTTP upstream with one key", async () => {
   const seenKeys: string[] = [];
   // Connection: close, so Deno's fetch cannot silently replay on a reused socket.
@@ -407,11 +463,10 @@ Deno.test("the client retries against a real HTTP upstream with one key", async 
       : Response.json(sessionJson(), { headers });
   });
   try {
-    const client = createOnrampClient({
+    const client = createClientWithSeams({
       secretKey: SECRET,
       baseUrl: `http://127.0.0.1:${server.addr.port}`,
-      deps: { sleep: () => Promise.resolve() },
-    });
+    }, { sleep: () => Promise.resolve() });
     const session = await client.createSession({});
     assertInstanceOf(session, Object);
     assertEquals(seenKeys.length, 3);
