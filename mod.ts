@@ -69,5 +69,3 @@ export {
   type StripeApiErrorInit,
   type StripeApiErrorType,
 } from "./client/errors.ts";
-// Until the client takes a plain `fetch` option (next change), its seams stay public.
-export type { Deps } from "./client/retrying_fetch.ts";

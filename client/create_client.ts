@@ -6,6 +6,7 @@
  */
 import createClient from "openapi-fetch";
 import type { paths } from "../generated/stripe_onramp.ts";
+import { assertNonNegativeInteger, assertPositiveInteger } from "../errors/option_checks.ts";
 import { isStripeErrorType } from "../errors/stripe_error.ts";
 import { redactApiKeys, StripeApiError } from "./errors.ts";
 import { encodeStripeForm, type FormValue } from "./form_body.ts";
@@ -18,8 +19,8 @@ import type {
   OnrampQuotes,
   QuoteParams,
 } from "./types.ts";
-import { attemptsOf, createRetryingFetch, type Deps } from "./retrying_fetch.ts";
-import { MAX_BACKOFF_MS } from "./retry.ts";
+import { type ClientSeams, createRetryingFetch, outcomeOf } from "./retrying_fetch.ts";
+import { DEFAULT_MAX_RETRY_AFTER_MS } from "./retry.ts";
 
 /** Stripe's production API. */
 export const STRIPE_API_BASE = "https://api.stripe.com";
@@ -38,8 +39,29 @@ export interface OnrampClientOptions {
   maxNetworkRetries?: number;
   /** The longest `Retry-After` worth waiting for; a longer one is returned as is. @default {5000} */
   maxRetryAfterMs?: number;
-  /** Replaceable transport, clock, jitter and key generator. */
-  deps?: Deps;
+  /**
+   * Sends each HTTP request to Stripe, attempts and retries alike, as the standard `fetch`
+   * does. Replace it to go through an egress proxy, to record calls, or to answer from a
+   * stand-in for Stripe in tests (nothing else needs mocking). Looked up on each call, so a
+   * `globalThis.fetch` patched later is used too.
+   *
+   * @default {globalThis.fetch}
+   *
+   * @example Log each call to Stripe
+   * ```ts
+   * import { createOnrampClient } from "./create_client.ts";
+   *
+   * const client = createOnrampClient({
+   *   secretKey: "sk_test_123",
+   *   fetch: (request) => {
+   *     console.log(request.method, new URL(request.url).pathname);
+   *     return Promise.resolve(Response.json({ id: "cos_123", client_secret: "x" }));
+   *   },
+   * });
+   * await client.retrieveSession("cos_123"); // logs "GET /v1/crypto/onramp_sessions/cos_123"
+   * ```
+   */
+  fetch?: (request: Request) => Promise<Response>;
 }
 
 /** Per-call options of {@linkcode OnrampClient.createSession}. */
@@ -66,10 +88,10 @@ export interface OnrampClient {
 }
 
 const FORM = "application/x-www-form-urlencoded";
-const MAX_IDEMPOTENCY_KEY_LENGTH = 255; // facts §6
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255; // https://docs.stripe.com/api/idempotent_requests
 
 function checkOptions(options: OnrampClientOptions): void {
-  const { secretKey, timeoutMs, maxNetworkRetries, maxRetryAfterMs } = options;
+  const { secretKey, timeoutMs, maxNetworkRetries, maxRetryAfterMs, fetch } = options;
   if (typeof secretKey !== "string" || !/^(sk|rk)_(live|test)_\S+$/.test(secretKey)) {
     // Never echo the value: it may be a real key in the wrong place.
     throw new TypeError(
@@ -78,18 +100,14 @@ function checkOptions(options: OnrampClientOptions): void {
     );
   }
   for (const [name, value] of Object.entries({ timeoutMs, maxRetryAfterMs })) {
-    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-      throw new RangeError(
-        `Cannot create onramp client as '${name}' must be a positive integer: current value is ${value}`,
-      );
-    }
+    if (value !== undefined) assertPositiveInteger("onramp client", name, value);
   }
-  if (
-    maxNetworkRetries !== undefined &&
-    !(Number.isInteger(maxNetworkRetries) && maxNetworkRetries >= 0)
-  ) {
-    throw new RangeError(
-      `Cannot create onramp client as 'maxNetworkRetries' must be a non-negative integer: current value is ${maxNetworkRetries}`,
+  if (maxNetworkRetries !== undefined) {
+    assertNonNegativeInteger("onramp client", "maxNetworkRetries", maxNetworkRetries);
+  }
+  if (fetch !== undefined && typeof fetch !== "function") {
+    throw new TypeError(
+      `Cannot create onramp client as 'fetch' must be a function: current value is of type ${typeof fetch}`,
     );
   }
 }
@@ -99,6 +117,10 @@ function toStripeApiError(error: unknown, response: Response): StripeApiError {
   const text = (key: string) => typeof body?.[key] === "string" ? body[key] as string : undefined;
   const type = text("type");
   const status = response.status;
+  // The retry decision that stopped on this response says whether it is worth repeating; the
+  // status alone cannot (Stripe-Should-Retry may overrule it). A response the retrying fetch
+  // did not return is not vouched for.
+  const outcome = outcomeOf(response);
   return new StripeApiError({
     type: isStripeErrorType(type) ? type : "api_error",
     code: text("code"),
@@ -108,8 +130,8 @@ function toStripeApiError(error: unknown, response: Response): StripeApiError {
     ),
     statusCode: status,
     requestId: response.headers.get("request-id") ?? undefined,
-    retryable: status === 409 || status === 429 || status >= 500,
-    attempts: attemptsOf(response),
+    retryable: outcome?.retryable ?? false,
+    attempts: outcome?.attempts ?? 1,
   });
 }
 
@@ -121,10 +143,13 @@ async function unwrap<T>(
     result = await call;
   } catch (cause) {
     if (cause instanceof StripeApiError) throw cause;
-    // A 2xx whose body is not JSON (a captive proxy, a truncated answer).
-    throw new StripeApiError({ type: "api_error", message: "Stripe's answer could not be read" }, {
-      cause,
-    });
+    // A 2xx whose body is not JSON (a captive proxy, a truncated answer). Stripe did answer, so
+    // no retry was due; but the same request (same Idempotency-Key) may well be read next time.
+    throw new StripeApiError({
+      type: "api_error",
+      message: "Stripe's answer could not be read",
+      retryable: true,
+    }, { cause });
   }
   const { data, error, response } = result;
   // Branch on the status, not on `error`: an empty error body leaves `error` undefined.
@@ -145,21 +170,37 @@ async function unwrap<T>(
  *
  * const client = createOnrampClient({
  *   secretKey: "sk_test_123",
- *   deps: {
- *     fetch: () =>
- *       Promise.resolve(Response.json({ id: "cos_123", client_secret: "cos_123_secret_x" })),
- *   },
+ *   fetch: () =>
+ *     Promise.resolve(Response.json({ id: "cos_123", client_secret: "cos_123_secret_x" })),
  * });
  * const session = await client.createSession({ destination_currencies: ["eth"] });
  * console.log(session.id); // "cos_123"
  * ```
  *
- * @param options Key, endpoint, timeouts, retries and injectable dependencies.
+ * @param options Key, endpoint, timeouts, retries and transport.
  * @returns The client.
- * @throws {TypeError} When `secretKey` is not a Stripe secret or restricted key.
+ * @throws {TypeError} When `secretKey` is not a Stripe secret or restricted key, or `fetch` is
+ * not a function.
  * @throws {RangeError} When a timing option is not a positive integer.
  */
 export function createOnrampClient(options: OnrampClientOptions): OnrampClient {
+  return createClientWithSeams(options, {});
+}
+
+/**
+ * {@linkcode createOnrampClient} with its clock, timer, jitter and key generator replaced.
+ * Internal, for tests (not exported from `mod.ts`): they pin the waits and the keys.
+ *
+ * @param options As for {@linkcode createOnrampClient}.
+ * @param seams The replacements; each one left out keeps the platform's own.
+ * @returns The client.
+ * @throws {TypeError} As {@linkcode createOnrampClient} does.
+ * @throws {RangeError} As {@linkcode createOnrampClient} does.
+ */
+export function createClientWithSeams(
+  options: OnrampClientOptions,
+  seams: ClientSeams,
+): OnrampClient {
   checkOptions(options);
   const {
     secretKey,
@@ -167,8 +208,8 @@ export function createOnrampClient(options: OnrampClientOptions): OnrampClient {
     stripeVersion,
     timeoutMs = 30_000,
     maxNetworkRetries = 2,
-    maxRetryAfterMs = MAX_BACKOFF_MS,
-    deps = {},
+    maxRetryAfterMs = DEFAULT_MAX_RETRY_AFTER_MS,
+    fetch,
   } = options;
   const headers: Record<string, string> = { Authorization: `Bearer ${secretKey}` };
   if (stripeVersion !== undefined) headers["Stripe-Version"] = stripeVersion;
@@ -176,7 +217,7 @@ export function createOnrampClient(options: OnrampClientOptions): OnrampClient {
   const api = createClient<paths>({
     baseUrl,
     headers,
-    fetch: createRetryingFetch({ timeoutMs, maxNetworkRetries, maxRetryAfterMs, deps }),
+    fetch: createRetryingFetch({ timeoutMs, maxNetworkRetries, maxRetryAfterMs, fetch, seams }),
     querySerializer: (query) => encodeStripeForm(query as unknown as Record<string, FormValue>),
     bodySerializer: (body) => encodeStripeForm(body as unknown as Record<string, FormValue>),
   });
@@ -184,7 +225,7 @@ export function createOnrampClient(options: OnrampClientOptions): OnrampClient {
   return {
     api,
     async createSession(params, { idempotencyKey } = {}) {
-      const key = idempotencyKey ?? (deps.randomId ?? (() => crypto.randomUUID()))();
+      const key = idempotencyKey ?? (seams.randomId ?? (() => crypto.randomUUID()))();
       if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
         throw new RangeError(
           `Cannot create onramp session as 'idempotencyKey' must be 1 to 255 characters: current length is ${key.length}`,

@@ -21,13 +21,14 @@ export type FormValue =
   | readonly FormValue[]
   | { readonly [key: string]: FormValue };
 
-// encodeURIComponent leaves these five alone; Stripe's libraries escape them (facts §7).
+// encodeURIComponent leaves these five alone; Stripe's libraries escape them
+// (docs/stripe-api-notes.md#form-encoding).
 const EXTRA_RESERVED = /[!'()*]/g;
 
 function encodePart(text: string): string {
   return encodeURIComponent(text)
     .replace(EXTRA_RESERVED, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)
-    // Brackets stay readable, as Stripe's libraries leave them (facts §7).
+    // Brackets stay readable, as Stripe's libraries leave them.
     .replaceAll("%5B", "[")
     .replaceAll("%5D", "]");
 }

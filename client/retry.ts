@@ -1,9 +1,10 @@
 /**
- * When to retry a Stripe request and how long to wait first. Pure functions: the random
- * source and the clock are passed in, so tests pin them.
+ * The one decision of whether to repeat a Stripe request, and how long to wait first. Pure
+ * functions: the random number and the clock are passed in, so tests pin them.
  *
- * The rules follow Stripe's Node library (facts §7) with one deliberate difference: a 429 is
- * retried too, after the longer of our backoff and Stripe's `Retry-After`.
+ * The rules follow Stripe's Node library (`_shouldRetry` in stripe-node's `RequestSender.ts`)
+ * with one deliberate difference: a 429 is retried too, after the longer of our backoff and
+ * Stripe's `Retry-After` (https://docs.stripe.com/rate-limits).
  *
  * @module
  */
@@ -15,32 +16,144 @@ export type AttemptResult =
 
 /** The longest backoff between two attempts, in milliseconds. */
 export const MAX_BACKOFF_MS = 5_000;
+/**
+ * The longest `Retry-After` the client waits for by default, in milliseconds. A separate idea
+ * from {@linkcode MAX_BACKOFF_MS}: how long Stripe may ask us to hold a request, not how long
+ * we back off on our own.
+ */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 5_000;
 const INITIAL_BACKOFF_MS = 500;
 
+/** Why {@linkcode decideRetry} decided as it did. */
+export type RetryReason =
+  /** A 2xx: nothing to repeat. */
+  | "success"
+  /** No answer: the connection failed or dropped. */
+  | "network_error"
+  /** No answer within the attempt's deadline. */
+  | "timeout"
+  /** Stripe said `Stripe-Should-Retry: true`. */
+  | "stripe_should_retry"
+  /** Stripe said `Stripe-Should-Retry: false`. */
+  | "stripe_should_not_retry"
+  /** A 409: another request held a lock on the same object. */
+  | "lock_conflict"
+  /** A 429: rate limited. */
+  | "rate_limited"
+  /** A 5xx: a failure on Stripe's side. */
+  | "server_error"
+  /** Any other status (400, 401, 402, 403, 404, …): the same request fails the same way. */
+  | "not_retryable_status"
+  /** A retryable outcome, but every retry of the budget was used. */
+  | "retries_exhausted"
+  /** A retryable outcome, but Stripe asked for a longer wait than `maxRetryAfterMs`. */
+  | "retry_after_too_long";
+
+/** What to do after an attempt: wait and send the same request again, or stop. */
+export type RetryDecision =
+  | {
+    /** Send the same request again after `waitMs`. */
+    readonly action: "retry";
+    /** The wait before the next attempt, in milliseconds. */
+    readonly waitMs: number;
+    /** Why the outcome is worth repeating. */
+    readonly reason: RetryReason;
+  }
+  | {
+    /** Send nothing more; the outcome is final. */
+    readonly action: "stop";
+    /** Whether repeating the same request later may still succeed. */
+    readonly retryable: boolean;
+    /** Why the client stopped here. */
+    readonly reason: RetryReason;
+  };
+
+/** Everything besides the outcome that {@linkcode decideRetry} weighs. */
+export interface RetryContext {
+  /** Retries already made (0 after the first attempt). */
+  readonly retriesMade: number;
+  /** The retry budget: retries allowed after the first attempt. */
+  readonly maxNetworkRetries: number;
+  /** The longest `Retry-After` worth waiting for, in milliseconds. */
+  readonly maxRetryAfterMs: number;
+  /** A number in [0, 1) for the jitter, e.g. `Math.random()`. */
+  readonly random: number;
+  /** The current time, in milliseconds since the epoch, for `Retry-After` dates. */
+  readonly nowMs: number;
+}
+
 /**
- * Whether an attempt's outcome is worth repeating with the same request (and so the same
- * `Idempotency-Key`, which makes repeating a create safe).
+ * Decides, after one attempt, whether to send the same request again (and so the same
+ * `Idempotency-Key`, which makes repeating a create safe) and after how long; or to stop, and
+ * then whether the outcome is still `retryable` later. The one place the client's retry rules
+ * live: the retrying fetch follows it, and the errors thrown report its `retryable`.
+ *
+ * @example Stripe says not to retry a 500
+ * ```ts
+ * import { decideRetry } from "./retry.ts";
+ *
+ * const response = new Response(null, { status: 500, headers: { "Stripe-Should-Retry": "false" } });
+ * const decision = decideRetry({ response }, {
+ *   retriesMade: 0,
+ *   maxNetworkRetries: 2,
+ *   maxRetryAfterMs: 5_000,
+ *   random: 0.5,
+ *   nowMs: Date.now(),
+ * });
+ * console.log(decision); // { action: "stop", retryable: false, reason: "stripe_should_not_retry" }
+ * ```
  *
  * @param result What the attempt returned.
- * @returns `true` when the same request may succeed later.
+ * @param context The retries made, the budget, the `Retry-After` bound, jitter and clock.
+ * @returns Retry after `waitMs`, or stop; with the reason either way.
  */
-export function isRetryable(result: AttemptResult): boolean {
-  // No answer at all: the request may or may not have reached Stripe; the idempotency key
-  // makes a repeat safe either way.
-  if ("failure" in result) return true;
-  const { response } = result;
-  // Stripe says explicitly; it knows better than the status code (facts §7, step 4).
-  const shouldRetry = response.headers.get("stripe-should-retry");
-  if (shouldRetry === "true") return true;
-  if (shouldRetry === "false") return false;
-  // A 409 is a lock conflict on the same object: a concurrent request held it.
-  if (response.status === 409) return true;
-  // Rate limited: repeat after the wait Stripe asks for (see retryDelayMs).
-  if (response.status === 429) return true;
-  // Stripe-side failures are transient by nature.
-  if (response.status >= 500) return true;
-  // Everything else (400 validation, 401, 402, 403, 404) will fail the same way again.
-  return false;
+export function decideRetry(result: AttemptResult, context: RetryContext): RetryDecision {
+  const { retriesMade, maxNetworkRetries, maxRetryAfterMs, random, nowMs } = context;
+  let reason: RetryReason;
+  let retryAfterMs: number | undefined;
+  if ("failure" in result) {
+    // No answer at all: the request may or may not have reached Stripe; the idempotency key
+    // makes a repeat safe either way (https://docs.stripe.com/api/idempotent_requests).
+    reason = result.failure === "timeout" ? "timeout" : "network_error";
+  } else {
+    const { response } = result;
+    // Success is final, whatever the headers say.
+    if (response.ok) return { action: "stop", retryable: false, reason: "success" };
+    const shouldRetry = response.headers.get("stripe-should-retry");
+    if (shouldRetry === "false") {
+      // Stripe says explicitly; it knows better than the status code
+      // (https://docs.stripe.com/error-low-level).
+      return { action: "stop", retryable: false, reason: "stripe_should_not_retry" };
+    } else if (shouldRetry === "true") {
+      // Same header, the other way: repeat even a status we would not repeat.
+      reason = "stripe_should_retry";
+    } else if (response.status === 409) {
+      // A lock conflict on the same object: a concurrent request held it, and will let go.
+      reason = "lock_conflict";
+    } else if (response.status === 429) {
+      // Rate limited: repeat after the wait Stripe asks for (https://docs.stripe.com/rate-limits).
+      reason = "rate_limited";
+    } else if (response.status >= 500) {
+      // Failures on Stripe's side are transient by nature.
+      reason = "server_error";
+    } else {
+      // Everything else (400 validation, 401, 402, 403, 404) will fail the same way again.
+      return { action: "stop", retryable: false, reason: "not_retryable_status" };
+    }
+    retryAfterMs = parseRetryAfterMs(response.headers.get("retry-after"), nowMs);
+  }
+  // Stripe wants us to hold off (it sends Retry-After with its 429s) longer than we are willing
+  // to hold the caller: answer now, and let the caller repeat once the wait is over.
+  if (retryAfterMs !== undefined && retryAfterMs > maxRetryAfterMs) {
+    return { action: "stop", retryable: true, reason: "retry_after_too_long" };
+  }
+  // The outcome is worth repeating, only not by us: the budget is spent.
+  if (retriesMade >= maxNetworkRetries) {
+    return { action: "stop", retryable: true, reason: "retries_exhausted" };
+  }
+  // The longer of our backoff and Stripe's Retry-After: never sooner than Stripe asked.
+  const waitMs = Math.max(backoffMs(retriesMade, random), retryAfterMs ?? 0);
+  return { action: "retry", waitMs, reason };
 }
 
 /**

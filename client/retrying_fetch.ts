@@ -4,12 +4,13 @@
  * @module
  */
 import { StripeApiError } from "./errors.ts";
-import { type AttemptResult, backoffMs, isRetryable, parseRetryAfterMs } from "./retry.ts";
+import { type AttemptResult, decideRetry } from "./retry.ts";
 
-/** The transport and timing seams of the client, replaceable in tests. */
-export interface Deps {
-  /** Sends one HTTP request. @default {globalThis.fetch} */
-  fetch?: (request: Request) => Promise<Response>;
+/**
+ * The clock, timer and randomness of the client. Internal: tests replace them to pin waits,
+ * jitter and keys; the library's users never need to, so no public option exposes them.
+ */
+export interface ClientSeams {
   /** Waits between attempts. @default {a setTimeout-based delay} */
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source, a number in [0, 1). @default {Math.random} */
@@ -28,20 +29,33 @@ export interface RetryingFetchOptions {
   maxNetworkRetries: number;
   /** The longest `Retry-After` worth waiting for; a longer one ends the retries. */
   maxRetryAfterMs: number;
-  /** Replaceable transport and timing. */
-  deps: Deps;
+  /** Sends one HTTP request. @default {globalThis.fetch} */
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
+  /** The clock, timer and jitter, for tests. @default {the platform's own} */
+  seams?: ClientSeams;
 }
 
-const attemptCounts = new WeakMap<Response, number>();
+/** How a response returned by a retrying fetch came about. */
+export interface AttemptOutcome {
+  /** Attempts made, retries included (1 when it came straight through). */
+  readonly attempts: number;
+  /** The retry decision's verdict: whether the same request may succeed later. */
+  readonly retryable: boolean;
+}
+
+// Keyed by the response itself, so the verdict travels with it through openapi-fetch.
+const outcomes = new WeakMap<Response, AttemptOutcome>();
 
 /**
- * How many attempts produced `response` (1 when it came straight through).
+ * How `response` came about: the attempts made and whether the retry decision that stopped on
+ * it found it retryable.
  *
  * @param response A response returned by a retrying fetch.
- * @returns The attempt count.
+ * @returns Its outcome, or `undefined` for a response the retrying fetch did not return (one a
+ * caller's openapi-fetch middleware replaced, say).
  */
-export function attemptsOf(response: Response): number {
-  return attemptCounts.get(response) ?? 1;
+export function outcomeOf(response: Response): AttemptOutcome | undefined {
+  return outcomes.get(response);
 }
 
 function defaultSleep(ms: number): Promise<void> {
@@ -83,7 +97,12 @@ async function attemptOnce(
   }
 }
 
-function connectionError(failure: "network" | "timeout", attempts: number, timeoutMs: number) {
+function connectionError(
+  failure: "network" | "timeout",
+  outcome: AttemptOutcome,
+  timeoutMs: number,
+): StripeApiError {
+  const { attempts, retryable } = outcome;
   const message = failure === "timeout"
     ? `Stripe did not answer within ${timeoutMs} ms (${attempts} attempt(s))`
     : `Could not reach Stripe (${attempts} attempt(s))`;
@@ -91,46 +110,49 @@ function connectionError(failure: "network" | "timeout", attempts: number, timeo
     type: "api_connection_error",
     code: failure === "timeout" ? "timeout" : "connection_error",
     message,
-    retryable: true,
+    retryable,
     attempts,
   });
 }
 
 /**
- * Wraps a `fetch` with a per-attempt deadline and retries with exponential backoff and jitter
- * (rules in `retry.ts`). The same `Request` (and so the same `Idempotency-Key`) is sent on
- * every attempt.
+ * Wraps a `fetch` with a per-attempt deadline and repeats what `decideRetry` (in `retry.ts`)
+ * says to repeat, waiting as long as it says. The same `Request` (and so the same
+ * `Idempotency-Key`) is sent on every attempt.
  *
- * @param options Deadline, retry budget and injectable dependencies.
- * @returns A fetch that resolves with the last response, or rejects with a
- * {@linkcode StripeApiError} of type `api_connection_error` when no attempt got an answer.
+ * @param options Deadline, retry budget, transport and (for tests) clock, timer and jitter.
+ * @returns A fetch that resolves with the last response, its {@linkcode outcomeOf} recorded,
+ * or rejects with a {@linkcode StripeApiError} of type `api_connection_error` when no attempt
+ * got an answer.
  */
 export function createRetryingFetch(
   options: RetryingFetchOptions,
 ): (request: Request) => Promise<Response> {
-  const { timeoutMs, maxNetworkRetries, maxRetryAfterMs, deps } = options;
+  const { timeoutMs, maxNetworkRetries, maxRetryAfterMs, fetch, seams = {} } = options;
   return async function retryingFetch(request) {
-    const send = deps.fetch ?? globalThis.fetch;
-    const sleep = deps.sleep ?? defaultSleep;
-    const random = deps.random ?? Math.random;
-    const now = deps.now ?? Date.now;
+    // Looked up on each call, never at module load: Workers forbid timers and randomness in
+    // global scope, and a fetch stubbed after the client was built is still honoured.
+    const send = fetch ?? globalThis.fetch;
+    const sleep = seams.sleep ?? defaultSleep;
+    const random = seams.random ?? Math.random;
+    const now = seams.now ?? Date.now;
     for (let retriesMade = 0;; retriesMade++) {
       const result = await attemptOnce(request.clone(), send, timeoutMs);
-      const attempts = retriesMade + 1;
-      let waitMs = backoffMs(retriesMade, random());
-      if ("response" in result) {
-        const retryAfterMs = parseRetryAfterMs(result.response.headers.get("retry-after"), now());
-        if (retryAfterMs !== undefined) waitMs = Math.max(waitMs, retryAfterMs);
-        const giveUp = retriesMade >= maxNetworkRetries || !isRetryable(result) ||
-          (retryAfterMs !== undefined && retryAfterMs > maxRetryAfterMs);
-        if (giveUp) {
-          attemptCounts.set(result.response, attempts);
-          return result.response;
-        }
-      } else if (retriesMade >= maxNetworkRetries) {
-        throw connectionError(result.failure, attempts, timeoutMs);
+      const decision = decideRetry(result, {
+        retriesMade,
+        maxNetworkRetries,
+        maxRetryAfterMs,
+        random: random(),
+        nowMs: now(),
+      });
+      if (decision.action === "retry") {
+        await sleep(decision.waitMs);
+        continue;
       }
-      await sleep(waitMs);
+      const outcome = { attempts: retriesMade + 1, retryable: decision.retryable };
+      if ("failure" in result) throw connectionError(result.failure, outcome, timeoutMs);
+      outcomes.set(result.response, outcome);
+      return result.response;
     }
   };
 }

@@ -5,9 +5,8 @@
  * @module
  */
 import { Hono } from "hono";
-import type { Deps } from "../client/retrying_fetch.ts";
 import type { RateLimitStore } from "../ratelimit/store.ts";
-import { cryptoOnramp } from "../routes/onramp_app.ts";
+import { cryptoOnramp, type CryptoOnrampOptions } from "../routes/onramp_app.ts";
 import type { ServerConfig } from "./config.ts";
 import { renderDemoPage } from "./demo_page.ts";
 
@@ -21,7 +20,7 @@ export interface ServerAppOptions {
   /** The secret key to use: the configured one, or the mock's. */
   secretKey: string;
   /** Set when Stripe is the embedded mock: its transport. */
-  mockFetch?: Deps["fetch"];
+  mockFetch?: CryptoOnrampOptions["fetch"];
   /** Where rate-limit counters live when `RATE_LIMIT_PER_MINUTE` is set. @default {this instance's memory} */
   rateLimitStore?: RateLimitStore;
 }
@@ -49,7 +48,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       ...(config.apiBase !== undefined && { stripeApiBase: config.apiBase }),
       ...(config.apiVersion !== undefined && { stripeVersion: config.apiVersion }),
       ...(config.trustedProxies !== undefined && { trustedProxies: config.trustedProxies }),
-      ...(mockFetch !== undefined && { deps: { fetch: mockFetch } }),
+      ...(mockFetch !== undefined && { fetch: mockFetch }),
       ...(config.rateLimitPerMinute !== undefined && {
         rateLimit: {
           limit: config.rateLimitPerMinute,
@@ -75,7 +74,7 @@ export const MOCK_SECRET_KEY = "sk_test_embedded_mock";
  */
 export function createConfiguredApp(
   config: ServerConfig,
-  createMockFetch: () => NonNullable<Deps["fetch"]>,
+  createMockFetch: () => NonNullable<CryptoOnrampOptions["fetch"]>,
 ): Hono {
   if (config.secretKey !== undefined) {
     return createServerApp({ config, secretKey: config.secretKey });

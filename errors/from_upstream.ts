@@ -14,7 +14,8 @@ import { OnrampError } from "./onramp_error.ts";
  * - 401 and 403 mean the platform's key is wrong or lacks a permission: the browser gets a 502
  *   that says nothing about keys; the log says what happened.
  * - 429 and 409 that outlasted the retries become 503, 5xx become 502, a timeout 504 and an
- *   unreachable Stripe 502, each with `retryable: true`.
+ *   unreachable Stripe 502, each with the client's own `retryable` (false when Stripe said
+ *   `Stripe-Should-Retry: false`).
  *
  * @param error What the call threw.
  * @param log Where upstream faults are reported (with Stripe's request id, never a secret).
@@ -50,7 +51,7 @@ export function fromUpstream(error: unknown, log: Logger): OnrampError {
       message: timedOut
         ? "The onramp service did not answer in time; try again"
         : "The onramp service could not be reached; try again",
-      retryable: true,
+      retryable: error.retryable,
     });
   }
   if (statusCode === 401 || statusCode === 403) {
@@ -68,7 +69,7 @@ export function fromUpstream(error: unknown, log: Logger): OnrampError {
       type: "api_error",
       code: statusCode === 429 ? "rate_limit" : "lock_timeout",
       message: "The onramp service is busy; try again shortly",
-      retryable: true,
+      retryable: error.retryable,
     });
   }
   if (statusCode >= 500) {
@@ -77,7 +78,7 @@ export function fromUpstream(error: unknown, log: Logger): OnrampError {
       type: "api_error",
       code: "upstream_error",
       message: "The onramp service failed; try again",
-      retryable: true,
+      retryable: error.retryable,
     });
   }
   report(statusCode, "warn", `Stripe refused the request: ${error.message}`);

@@ -1,7 +1,7 @@
 /**
  * An in-process stand-in for Stripe's Crypto Onramp endpoints: a `fetch` function that answers
  * like `api.stripe.com` (auth, form parsing, Stripe-shaped errors, idempotency, list cursors,
- * quotes) and injects faults on demand. Pass it as the client's `deps.fetch`, or serve it over
+ * quotes) and injects faults on demand. Pass it as the client's `fetch` option, or serve it over
  * HTTP with `serve_mock.ts`.
  *
  * Runs anywhere `fetch` types exist (Deno, Workers, Node): no `Deno.*`, and no timers or
@@ -13,7 +13,7 @@
  * import { createStripeMock } from "./stripe_mock.ts";
  *
  * const mock = createStripeMock();
- * const client = createOnrampClient({ secretKey: "sk_test_mock", deps: { fetch: mock.fetch } });
+ * const client = createOnrampClient({ secretKey: "sk_test_mock", fetch: mock.fetch });
  * const session = await client.createSession({ destination_currencies: ["eth"] });
  * assertMatch(session.id, /^cos_/);
  * ```
@@ -80,7 +80,7 @@ export interface StripeMockStats {
 
 /** The mock that {@linkcode createStripeMock} returns. */
 export interface StripeMock {
-  /** Answers like api.stripe.com; pass as the client's `deps.fetch`. Needs no `this`. */
+  /** Answers like api.stripe.com; pass as the client's `fetch` option. Needs no `this`. */
   fetch(request: Request): Promise<Response>;
   /** Queues faults for the next requests, used in order before the `faults` rates apply. */
   failNext(...faults: readonly (Fault | QueuedFault)[]): void;

@@ -8,8 +8,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { createOnrampClient } from "../client/create_client.ts";
-import type { Deps } from "../client/retrying_fetch.ts";
+import { createClientWithSeams } from "../client/create_client.ts";
+import type { ClientSeams } from "../client/retrying_fetch.ts";
 import { consoleLogger, type Logger } from "../errors/logger.ts";
 import { invalidRequest, OnrampError, toErrorResponse } from "../errors/onramp_error.ts";
 import { assertPositiveInteger } from "../errors/option_checks.ts";
@@ -78,8 +78,24 @@ export interface CryptoOnrampOptions {
   logger?: Logger;
   /** The title of the OpenAPI document and docs page. @default {"Crypto onramp"} */
   docsTitle?: string;
-  /** Replaceable transport, clock and randomness of the Stripe client (tests, mocks). */
-  deps?: Deps;
+  /**
+   * Sends each HTTP request to Stripe, as the standard `fetch` does. Replace it to go through
+   * an egress proxy, or to develop and test against a stand-in for Stripe (such as the
+   * embedded mock) with no network. Looked up on each call, never at start-up.
+   *
+   * @default {globalThis.fetch}
+   *
+   * @example Answer every call to Stripe from a stand-in
+   * ```ts
+   * import { Hono } from "hono";
+   * import { cryptoOnramp } from "./onramp_app.ts";
+   *
+   * const stripe = () => Promise.resolve(Response.json({ id: "cos_123", client_secret: "x" }));
+   * const app = new Hono();
+   * app.route("/onramp", cryptoOnramp({ stripeSecretKey: "sk_test_123", fetch: stripe }));
+   * ```
+   */
+  fetch?: (request: Request) => Promise<Response>;
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -162,10 +178,28 @@ function guardRequest(allowedOrigins: readonly string[]): MiddlewareHandler {
  *
  * @param options The Stripe key and the platform's choices.
  * @returns The sub-app, to mount with `app.route(path, …)`.
- * @throws {TypeError} When the key, a policy option or `rateLimit.onStoreError` is invalid.
+ * @throws {TypeError} When the key, `fetch`, a policy option or `rateLimit.onStoreError` is
+ * invalid.
  * @throws {RangeError} When a numeric option is out of range.
  */
 export function cryptoOnramp(options: CryptoOnrampOptions): OnrampApp {
+  return cryptoOnrampWithSeams(options, {});
+}
+
+/**
+ * {@linkcode cryptoOnramp} with the Stripe client's clock, timer, jitter and key generator
+ * replaced. Internal, for tests (not exported from `mod.ts`): they skip the real backoff.
+ *
+ * @param options As for {@linkcode cryptoOnramp}.
+ * @param seams The replacements; each one left out keeps the platform's own.
+ * @returns The sub-app, to mount with `app.route(path, …)`.
+ * @throws {TypeError} As {@linkcode cryptoOnramp} does.
+ * @throws {RangeError} As {@linkcode cryptoOnramp} does.
+ */
+export function cryptoOnrampWithSeams(
+  options: CryptoOnrampOptions,
+  seams: ClientSeams,
+): OnrampApp {
   const {
     stripeSecretKey,
     stripeApiBase,
@@ -182,17 +216,17 @@ export function cryptoOnramp(options: CryptoOnrampOptions): OnrampApp {
     maxBodyBytes = 32_768,
     logger: log = consoleLogger,
     docsTitle = "Crypto onramp",
-    deps,
+    fetch,
   } = options;
   assertPositiveInteger("onramp handler", "maxBodyBytes", maxBodyBytes);
-  const client = createOnrampClient({
+  const client = createClientWithSeams({
     secretKey: stripeSecretKey,
     ...(stripeApiBase !== undefined && { baseUrl: stripeApiBase }),
     ...(stripeVersion !== undefined && { stripeVersion }),
     ...(timeoutMs !== undefined && { timeoutMs }),
     ...(maxNetworkRetries !== undefined && { maxNetworkRetries }),
-    ...(deps !== undefined && { deps }),
-  });
+    ...(fetch !== undefined && { fetch }),
+  }, seams);
   checkPolicy(policy);
   const bodySchema = allowedBodySchema(policy.browserFields ?? DEFAULT_BROWSER_FIELDS);
   const sessionDeps = { client, policy, resolveCustomer, onMissingIp, log };

@@ -14,7 +14,7 @@ const requests = Number(Deno.args[0] ?? 20_000);
 const app = cryptoOnramp({
   stripeSecretKey: SECRET_KEY,
   stripeApiBase: "http://127.0.0.1:1",
-  deps: { fetch: instantUpstream },
+  fetch: instantUpstream,
 });
 const connInfo = { remoteAddr: { hostname: CUSTOMER_IP, port: 1, transport: "tcp" as const } };
 

@@ -112,7 +112,7 @@ realSchemaOpenApi.openapi(createSessionRoute(CreateSessionBodySchema), (c) => {
 const onramp = cryptoOnramp({
   stripeSecretKey: SECRET_KEY,
   stripeApiBase: UPSTREAM_BASE,
-  deps: { fetch: instantUpstream },
+  fetch: instantUpstream,
 });
 
 bareBaseline(LAYERS);
@@ -159,13 +159,13 @@ const trustNone = compileTrustedProxies(undefined);
 const client = createOnrampClient({
   secretKey: SECRET_KEY,
   baseUrl: UPSTREAM_BASE,
-  deps: { fetch: instantUpstream },
+  fetch: instantUpstream,
 });
 const retrying = createRetryingFetch({
   timeoutMs: 30_000,
   maxNetworkRetries: 2,
   maxRetryAfterMs: 5_000,
-  deps: { fetch: instantUpstream },
+  fetch: instantUpstream,
 });
 const formRequest = () =>
   new Request(UPSTREAM, {

@@ -21,7 +21,7 @@ const bareOptions: BarePassthroughOptions = {
 const app = cryptoOnramp({
   stripeSecretKey: SECRET_KEY,
   stripeApiBase: "http://127.0.0.1:1",
-  deps: { fetch: instantUpstream },
+  fetch: instantUpstream,
 });
 // Fixed counts rather than Deno's adaptive default: the means then include the same share of
 // garbage collection run after run, and settle within a few percent.

@@ -3,7 +3,8 @@
  * fake Stripe, with a logger that keeps every entry for inspection.
  */
 import { Hono } from "hono";
-import { cryptoOnramp, type CryptoOnrampOptions } from "../../routes/onramp_app.ts";
+import type { ClientSeams } from "../../client/retrying_fetch.ts";
+import { type CryptoOnrampOptions, cryptoOnrampWithSeams } from "../../routes/onramp_app.ts";
 import type { LogEntry } from "../../errors/logger.ts";
 import { type FakeUpstream, fakeUpstream, sessionJson } from "./fake_upstream.ts";
 
@@ -24,24 +25,25 @@ export interface TestApp {
 }
 
 /**
- * Mounts `cryptoOnramp(options)` at `/onramp` in a plain Hono app.
+ * Mounts `cryptoOnramp(options)` at `/onramp` in a plain Hono app, with no real backoff.
  *
- * @param options Options beside the key; `upstream` replaces the default fake Stripe.
+ * @param options Options beside the key; `upstream` replaces the default fake Stripe (it is
+ * the app's `fetch`), `seams` the client's clock, timer and jitter.
  */
 export function testApp(
-  options: Partial<CryptoOnrampOptions> & { upstream?: FakeUpstream } = {},
+  options: Partial<CryptoOnrampOptions> & { upstream?: FakeUpstream; seams?: ClientSeams } = {},
 ): TestApp {
-  const { upstream = fakeUpstream(Response.json(sessionJson())), ...rest } = options;
+  const { upstream = fakeUpstream(Response.json(sessionJson())), seams, ...rest } = options;
   const logs: LogEntry[] = [];
   const platform = new Hono().route(
     "/onramp",
-    cryptoOnramp({
+    cryptoOnrampWithSeams({
       stripeSecretKey: SECRET_KEY,
       stripeApiBase: "https://stripe.test",
       logger: (entry) => logs.push(entry),
       ...rest,
-      deps: { fetch: upstream.fetch, sleep: () => Promise.resolve(), ...rest.deps },
-    }),
+      fetch: upstream.fetch,
+    }, { sleep: () => Promise.resolve(), ...seams }),
   );
   return {
     upstream,

@@ -6,14 +6,20 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
-import { createOnrampClient, type OnrampClientOptions } from "../../client/create_client.ts";
+import {
+  createClientWithSeams,
+  createOnrampClient,
+  type OnrampClientOptions,
+} from "../../client/create_client.ts";
 import { StripeApiError } from "../../client/errors.ts";
+import * as publicApi from "../../mod.ts";
 import {
   fakeUpstream,
   recordingSleep,
   sessionJson,
   stripeError,
 } from "../_helpers/fake_upstream.ts";
+import { RETRY_TABLE } from "../_helpers/retry_table.ts";
 
 const SECRET = "sk_test_51SecretKeyThatMustNeverLeak";
 
@@ -23,12 +29,12 @@ function clientWith(
 ) {
   const { sleep, waits } = recordingSleep();
   let ids = 0;
-  const client = createOnrampClient({
+  const client = createClientWithSeams({
     secretKey: SECRET,
     baseUrl: "https://stripe.test",
     ...options,
-    deps: { fetch, sleep, random: () => 0.5, randomId: () => `key_${++ids}`, ...options.deps },
-  });
+    fetch,
+  }, { sleep, random: () => 0.5, randomId: () => `key_${++ids}` });
   return { client, waits };
 }
 
@@ -70,7 +76,7 @@ Deno.test("createSession() sends a generated Idempotency-Key, or the caller's", 
 
 Deno.test("createSession() uses crypto.randomUUID for keys by default", async () => {
   const upstream = fakeUpstream(Response.json(sessionJson()));
-  const client = createOnrampClient({ secretKey: SECRET, deps: { fetch: upstream.fetch } });
+  const client = createOnrampClient({ secretKey: SECRET, fetch: upstream.fetch });
   await client.createSession({});
   await client.createSession({});
   const [first, second] = upstream.requests.map((r) => r.headers.get("idempotency-key") ?? "");
@@ -224,6 +230,22 @@ Deno.test("the client returns a 429 at once when Retry-After exceeds maxRetryAft
   assertEquals([error.statusCode, error.code, error.retryable], [429, "rate_limit", true]);
 });
 
+Deno.test("the client waits for a Retry-After of up to 5 s by default, not longer", async () => {
+  const waitFor = async (seconds: string) => {
+    const upstream = fakeUpstream(
+      stripeError(429, { type: "invalid_request_error", code: "rate_limit", message: "slow" }, {
+        "retry-after": seconds,
+      }),
+      Response.json(sessionJson()),
+    );
+    const { client, waits } = clientWith(upstream.fetch);
+    const outcome = await client.createSession({}).then(() => "session", (e) => e.retryable);
+    return [outcome, upstream.requests.length, waits];
+  };
+  assertEquals(await waitFor("5"), ["session", 2, [5000]]);
+  assertEquals(await waitFor("6"), [true, 1, []]);
+});
+
 Deno.test("the client retries dropped connections, then throws api_connection_error", async () => {
   const upstream = fakeUpstream(new TypeError("connection reset"));
   const { client } = clientWith(upstream.fetch);
@@ -274,6 +296,7 @@ Deno.test("the client maps an unreadable 2xx body to api_error", async () => {
     StripeApiError,
   );
   assertEquals(error.type, "api_error");
+  assertEquals(error.retryable, true, "the same request may be read fine next time");
 });
 
 Deno.test("the client maps an error without a JSON body to api_error with the status", async () => {
@@ -375,6 +398,57 @@ Deno.test("createOnrampClient() names the bad timing option", () => {
   );
 });
 
+Deno.test("createOnrampClient() refuses a fetch option that is not a function", () => {
+  assertThrows(
+    () =>
+      createOnrampClient({
+        secretKey: SECRET,
+        fetch: "https://proxy.example" as unknown as typeof fetch,
+      }),
+    TypeError,
+    "Cannot create onramp client as 'fetch' must be a function: current value is of type string",
+  );
+});
+
+Deno.test("mod.ts offers the fetch option's factories but not the test seams", () => {
+  assertEquals(
+    ["createOnrampClient", "cryptoOnramp", "createClientWithSeams", "cryptoOnrampWithSeams"]
+      .map((name) => name in publicApi),
+    [true, true, false, false],
+  );
+});
+
+Deno.test("createOnrampClient() sends every attempt through the fetch option", async () => {
+  const upstream = fakeUpstream(
+    stripeError(503, { type: "api_error", message: "busy" }),
+    Response.json(sessionJson()),
+  );
+  const client = createClientWithSeams(
+    { secretKey: SECRET, baseUrl: "https://stripe.test", fetch: upstream.fetch },
+    { sleep: () => Promise.resolve() },
+  );
+  assertEquals((await client.retrieveSession("cos_1")).id, "cos_test_123");
+  assertEquals(upstream.requests.map((r) => r.url.href), [
+    "https://stripe.test/v1/crypto/onramp_sessions/cos_1",
+    "https://stripe.test/v1/crypto/onramp_sessions/cos_1",
+  ]);
+});
+
+Deno.test("createOnrampClient() looks up globalThis.fetch on each call, not at creation", async () => {
+  const client = createOnrampClient({ secretKey: SECRET, baseUrl: "https://stripe.test" });
+  const upstream = fakeUpstream(Response.json(sessionJson()));
+  const original = globalThis.fetch;
+  globalThis.fetch =
+    ((input: RequestInfo | URL, init?: RequestInit) =>
+      upstream.fetch(new Request(input, init))) as typeof fetch;
+  try {
+    assertEquals((await client.retrieveSession("cos_1")).id, "cos_test_123");
+  } finally {
+    globalThis.fetch = original;
+  }
+  assertEquals(upstream.requests.length, 1);
+});
+
 Deno.test("the client retries against a real HTTP upstream with one key", async () => {
   const seenKeys: string[] = [];
   // Connection: close, so Deno's fetch cannot silently replay on a reused socket.
@@ -389,11 +463,10 @@ Deno.test("the client retries against a real HTTP upstream with one key", async 
       : Response.json(sessionJson(), { headers });
   });
   try {
-    const client = createOnrampClient({
+    const client = createClientWithSeams({
       secretKey: SECRET,
       baseUrl: `http://127.0.0.1:${server.addr.port}`,
-      deps: { sleep: () => Promise.resolve() },
-    });
+    }, { sleep: () => Promise.resolve() });
     const session = await client.createSession({});
     assertInstanceOf(session, Object);
     assertEquals(seenKeys.length, 3);
@@ -402,3 +475,20 @@ Deno.test("the client retries against a real HTTP upstream with one key", async 
     await server.shutdown();
   }
 });
+
+for (const row of RETRY_TABLE) {
+  Deno.test(
+    `the client makes ${row.attempts} attempt(s) on ${row.name} and throws retryable: ${row.retryable}`,
+    async () => {
+      const upstream = row.upstream();
+      const { client, waits } = clientWith(upstream.fetch, row.options);
+      const error = await assertRejects(() => client.createSession({}), StripeApiError);
+      assertEquals(upstream.requests.length, row.attempts, "attempts Stripe received");
+      assertEquals(
+        [error.attempts, error.retryable, waits],
+        [row.attempts, row.retryable, row.waits],
+      );
+      assertEquals(new Set(upstream.requests.map((r) => r.headers.get("idempotency-key"))).size, 1);
+    },
+  );
+}

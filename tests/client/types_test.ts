@@ -32,7 +32,7 @@ Deno.test("generated create params reject wrong names and enum values at compile
 Deno.test("client methods reject wrong query parameters at compile time", async () => {
   const client = createOnrampClient({
     secretKey: "sk_test_types",
-    deps: { fetch: fakeUpstream(Response.json(sessionJson())).fetch },
+    fetch: fakeUpstream(Response.json(sessionJson())).fetch,
   });
   const check = () => {
     // @ts-expect-error: status filter must be a known status

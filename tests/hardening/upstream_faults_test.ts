@@ -89,7 +89,7 @@ Deno.test("a browser double-submit with one Idempotency-Key mints one session", 
   const mock = createStripeMock({ latencyMs: 20 });
   // Real backoff: the twins get 409 while the first holds the key, then replay it.
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-  const app = testApp({ upstream: { requests: [], fetch: mock.fetch }, deps: { sleep } });
+  const app = testApp({ upstream: { requests: [], fetch: mock.fetch }, seams: { sleep } });
   const answers = await Promise.all([1, 2, 3].map(() => createWithKey(app, "double-click")));
   assertEquals(answers.map((answer) => answer.status), [200, 200, 200]);
   assertEquals(new Set(answers.map((answer) => answer.body.id)).size, 1);

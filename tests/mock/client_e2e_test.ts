@@ -3,7 +3,7 @@
  * mapping) against the mock, in process and over a real socket.
  */
 import { assertEquals, assertInstanceOf, assertRejects } from "@std/assert";
-import { createOnrampClient } from "../../client/create_client.ts";
+import { createClientWithSeams } from "../../client/create_client.ts";
 import { StripeApiError } from "../../client/errors.ts";
 import { serveStripeMock } from "../../mock/serve_mock.ts";
 import { createStripeMock, type StripeMock } from "../../mock/stripe_mock.ts";
@@ -12,15 +12,14 @@ import { KEY, SESSIONS } from "./_helpers.ts";
 const noSleep = () => Promise.resolve();
 
 function inProcessClient(mock: StripeMock, sleeps: number[] = []) {
-  return createOnrampClient({
+  return createClientWithSeams({
     secretKey: KEY,
     baseUrl: "https://api.stripe.test",
-    deps: {
-      fetch: mock.fetch,
-      sleep: (ms) => {
-        sleeps.push(ms);
-        return Promise.resolve();
-      },
+    fetch: mock.fetch,
+  }, {
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
     },
   });
 }
@@ -87,11 +86,8 @@ Deno.test("serveStripeMock() turns a drop into a network error the client retrie
   const server = serveStripeMock(mock, { signal: stop.signal });
   try {
     const client = (maxNetworkRetries: number) =>
-      createOnrampClient({
-        secretKey: KEY,
-        baseUrl: server.url,
-        maxNetworkRetries,
-        deps: { sleep: noSleep },
+      createClientWithSeams({ secretKey: KEY, baseUrl: server.url, maxNetworkRetries }, {
+        sleep: noSleep,
       });
 
     // Without retries the drop is what the caller sees: no answer, a connection error.

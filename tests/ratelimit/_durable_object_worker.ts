@@ -43,7 +43,7 @@ export default {
       cryptoOnramp({
         stripeSecretKey: "sk_test_rate_limit",
         rateLimit: { limit: Number(env.LIMIT), windowMs: DAY_MS, store },
-        deps: { fetch: createStripeMock().fetch },
+        fetch: createStripeMock().fetch,
         logger: () => {},
       }),
     );

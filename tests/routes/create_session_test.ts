@@ -1,6 +1,16 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { Hono } from "hono";
+import { cryptoOnramp } from "../../routes/onramp_app.ts";
 import { type BrowserField, DEFAULT_BROWSER_FIELDS } from "../../validation/policy.ts";
-import { errorOf, formOf, jsonPost, testApp } from "../_helpers/onramp_app.ts";
+import { fakeUpstream, sessionJson } from "../_helpers/fake_upstream.ts";
+import {
+  denoConn,
+  errorOf,
+  formOf,
+  jsonPost,
+  SECRET_KEY,
+  testApp,
+} from "../_helpers/onramp_app.ts";
 
 Deno.test("POST /sessions forwards the body as a Stripe form with the customer IP", async () => {
   const { request, upstream } = testApp();
@@ -480,4 +490,17 @@ Deno.test("POST /sessions explains bounds in plain words, naming the nested para
   const error = await errorOf(res);
   assertEquals(error.param, "kyc_details[dob][day]");
   assertEquals(error.message, "Invalid kyc_details[dob][day]: must be at most 31");
+});
+
+Deno.test("cryptoOnramp() calls Stripe through its fetch option, with the secret key", async () => {
+  const upstream = fakeUpstream(Response.json(sessionJson()));
+  const app = new Hono().route(
+    "/onramp",
+    cryptoOnramp({ stripeSecretKey: SECRET_KEY, fetch: upstream.fetch, logger: () => {} }),
+  );
+  const res = await app.request("/onramp/sessions", jsonPost({}), denoConn("203.0.113.7"));
+  assertEquals(res.status, 200);
+  assertEquals(upstream.requests.map((r) => [r.url.href, r.headers.get("authorization")]), [
+    ["https://api.stripe.com/v1/crypto/onramp_sessions", `Bearer ${SECRET_KEY}`],
+  ]);
 });

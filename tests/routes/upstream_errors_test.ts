@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 import { fakeUpstream, sessionJson, stripeError } from "../_helpers/fake_upstream.ts";
+import { RETRY_TABLE } from "../_helpers/retry_table.ts";
 import { errorOf, jsonPost, SECRET_KEY, testApp } from "../_helpers/onramp_app.ts";
 
 Deno.test("a Stripe 400 passes through in Stripe's shape without internals", async () => {
@@ -125,3 +126,16 @@ Deno.test("no response or log line ever holds the secret key or a client_secret"
   await ok.request("/onramp/sessions", jsonPost({ destination_network: "nowhere" }));
   assert(!JSON.stringify(ok.logs).includes("_secret_"), JSON.stringify(ok.logs));
 });
+
+for (const row of RETRY_TABLE) {
+  const { status, retryable } = row.browser;
+  const told = retryable === undefined ? "" : ` with retryable: ${retryable}`;
+  Deno.test(`the browser gets ${status}${told} after ${row.name}`, async () => {
+    const upstream = row.upstream();
+    const { request } = testApp({ upstream, ...row.options });
+    const res = await request("/onramp/sessions", jsonPost({}));
+    assertEquals(res.status, status);
+    assertEquals(upstream.requests.length, row.attempts, "attempts Stripe received");
+    if (retryable !== undefined) assertEquals((await errorOf(res)).retryable, retryable);
+  });
+}
