@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { OnrampClient } from "../client/create_client.ts";
-import { fromUpstream } from "../errors/from_upstream.ts";
+import { fromUpstream } from "./_from_upstream.ts";
 import type { Logger } from "../errors/logger.ts";
 import { invalidRequest, OnrampError } from "../errors/onramp_error.ts";
 import { type OnrampEnv, type RequestContext, requireCustomerIp } from "../ip/customer_ip.ts";

@@ -6,7 +6,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { OnrampClient } from "../client/create_client.ts";
 import type { OnrampQuotes } from "../client/types.ts";
-import { fromUpstream } from "../errors/from_upstream.ts";
+import { fromUpstream } from "./_from_upstream.ts";
 import type { Logger } from "../errors/logger.ts";
 import { invalidRequest } from "../errors/onramp_error.ts";
 import { findQuoteViolation } from "../validation/rules.ts";

@@ -5,7 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { OnrampClient } from "../client/create_client.ts";
-import { fromUpstream } from "../errors/from_upstream.ts";
+import { fromUpstream } from "./_from_upstream.ts";
 import type { Logger } from "../errors/logger.ts";
 import { SessionIdSchema } from "../validation/schemas.ts";
 import { errorResponses, type PublicSession, PublicSessionSchema } from "./_responses.ts";

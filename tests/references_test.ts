@@ -20,7 +20,8 @@ function anchorOf(heading: string): string {
 }
 
 Deno.test("no file cites a document outside the repository", async () => {
-  const outside = /facts §|\.\.\/shared|\bthe seed\b|\bseed's\b| \(seed\)|\(seed: "|(\/\/|\*) *seed:/;
+  const outside =
+    /facts §|\.\.\/shared|\bthe seed\b|\bseed's\b| \(seed\)|\(seed: "|(\/\/|\*) *seed:/;
   const offenders: string[] = [];
   for (const path of await trackedFiles()) {
     if (path === "tests/references_test.ts") continue;

@@ -4,8 +4,8 @@
  * @module
  */
 import { StripeApiError } from "../client/errors.ts";
-import type { Logger } from "./logger.ts";
-import { OnrampError } from "./onramp_error.ts";
+import type { Logger } from "../errors/logger.ts";
+import { OnrampError } from "../errors/onramp_error.ts";
 
 /**
  * Maps a failed Stripe call to a safe answer:
