@@ -22,24 +22,37 @@ const ROOT = new URL("../../", import.meta.url);
 const SCREENSHOT = new URL("dist/browser-demo.png", ROOT);
 const TIMEOUT_MS = 10_000;
 
-/** The runnable browser this test would use, like dev/ensure_chromium.sh looks it up. */
-function findChromium(): string | undefined {
-  // `command -v` also accepts a non-executable file given as a path, hence the -x.
-  const script = 'found=$(command -v "$1") && [ -x "$found" ] && printf %s "$found"';
-  const name = Deno.env.get("CHROMIUM_PATH") || "chromium";
-  const { success, stdout } = new Deno.Command("sh", { args: ["-c", script, "sh", name] })
-    .outputSync();
-  return success ? new TextDecoder().decode(stdout) : undefined;
+/** The Chromium this test would run, or why there is none. */
+type Lookup = { path: string; missing?: never } | { path?: never; missing: string };
+
+/** Finds the browser as dev/ensure_chromium.sh does, so the two never disagree about it. */
+function findChromium(): Lookup {
+  const given = Deno.env.get("CHROMIUM_PATH");
+  // `command -v` also accepts a non-executable file given as a path, hence the -x; running
+  // --version catches a binary whose shared libraries are missing.
+  const script = 'found=$(command -v "$1") && [ -x "$found" ] && ' +
+    '"$found" --version >/dev/null 2>&1 && printf %s "$found"';
+  const { success, stdout } = new Deno.Command("sh", {
+    args: ["-c", script, "sh", given || "chromium"],
+    stderr: "null",
+  }).outputSync();
+  if (success) return { path: new TextDecoder().decode(stdout) };
+  return {
+    missing: given
+      ? `CHROMIUM_PATH does not run: current value is ${given}`
+      : "no runnable chromium on PATH",
+  };
 }
 
 // Looked up synchronously because `ignore` must be known when the test is registered.
-const chromiumPath = findChromium();
-// CI must not pass by skipping: there a missing browser is a failure (see `fn`).
-const skip = chromiumPath === undefined && Deno.env.get("CI") !== "true";
+const chromiumLookup = findChromium();
+// A machine without Chromium (and without root or apt to install it) still runs every other
+// test; CI must not pass by skipping, so there a missing browser is a failure (see `fn`).
+const skip = chromiumLookup.missing !== undefined && Deno.env.get("CI") !== "true";
 if (skip) {
   console.warn(
-    "Skipping the browser test as Chromium is missing: run dev/ensure_chromium.sh or set " +
-      "CHROMIUM_PATH",
+    `Skipping the browser test as Chromium is unavailable (${chromiumLookup.missing}): ` +
+      "install chromium, run dev/ensure_chromium.sh as root, or set CHROMIUM_PATH",
   );
 }
 
@@ -85,9 +98,12 @@ Deno.test({
   name: "demo page mints a session through the proxy in a real browser",
   ignore: skip,
   async fn() {
+    const chromiumPath = chromiumLookup.path;
     if (chromiumPath === undefined) {
       throw new Error(
-        "Cannot run the browser test in CI as Chromium is missing: run dev/ensure_chromium.sh",
+        "Cannot run the browser test in CI as Chromium is unavailable " +
+          `(${chromiumLookup.missing}): run dev/ensure_chromium.sh as root to install it, ` +
+          "or set CHROMIUM_PATH to one that runs",
       );
     }
     // Side by side: each takes a few hundred milliseconds, and neither needs the other yet.
