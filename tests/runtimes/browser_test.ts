@@ -94,8 +94,12 @@ async function waitForResult(page: Page, selector: string): Promise<void> {
   }
 }
 
+const NAME = "demo page mints a session through the proxy in a real browser";
+
 Deno.test({
-  name: "demo page mints a session through the proxy in a real browser",
+  // The warning above prints before the module's tests, inside the previous module's output;
+  // the line that says "ignored" names only the test, so where it is skipped it also says why.
+  name: skip ? `${NAME} (skipped: ${chromiumLookup.missing})` : NAME,
   ignore: skip,
   async fn() {
     const chromiumPath = chromiumLookup.path;
