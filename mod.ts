@@ -16,6 +16,10 @@
  * app.route("/onramp", cryptoOnramp({ stripeSecretKey: "sk_test_123" }));
  * ```
  *
+ * Learn how each purchase ended with the `webhooks` option: Stripe's
+ * `crypto.onramp_session_updated` events, verified on the raw body with Web Crypto, reach the
+ * platform's `onSessionUpdated` once each and in order per session.
+ *
  * Limit each address with the `rateLimit` option. To share one limit across instances, use
  * `createDenoKvStore` from the `./deno-kv` entry point on Deno Deploy, or
  * `createDurableObjectStore` from the `./durable-object` entry point on Cloudflare Workers.
@@ -38,6 +42,15 @@ export type { TrustedProxies } from "./ip/trusted_proxies.ts";
 export type { RateLimitOptions } from "./ratelimit/rate_limit.ts";
 export type { RateLimitHit, RateLimitStore } from "./ratelimit/store.ts";
 export { createMemoryStore, type MemoryStoreOptions } from "./ratelimit/memory_store.ts";
+export type { OnSessionUpdated, WebhookOptions } from "./routes/webhooks.ts";
+export type { OnrampSessionUpdatedEvent } from "./webhooks/event.ts";
+export {
+  type ClaimResult,
+  createMemoryEventStore,
+  type EventClaim,
+  type MemoryEventStoreOptions,
+  type WebhookEventStore,
+} from "./webhooks/event_store.ts";
 export { OnrampError, type OnrampErrorOptions } from "./errors/onramp_error.ts";
 export type { ErrorBody, StripeErrorType } from "./errors/stripe_error.ts";
 export { consoleLogger, type LogEntry, type Logger } from "./errors/logger.ts";

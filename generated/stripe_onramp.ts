@@ -87,7 +87,33 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "crypto.onramp_session_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A session's status changed
+         * @description Stripe sends this event to the platform's webhook endpoint on every status change of an
+         *     onramp session after its creation (never for the creation itself), signed with the
+         *     endpoint's secret in the `Stripe-Signature` header (https://docs.stripe.com/webhooks).
+         *     Stripe retries a delivery that is not answered with a 2xx for up to three days, in no
+         *     guaranteed order, so a receiver must deduplicate by event id and never let an older event
+         *     overwrite a newer status. Public code also spells the type `crypto.onramp_session.updated`.
+         */
+        post: operations["cryptoOnrampSessionUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -511,6 +537,39 @@ export interface components {
             source_currency: string;
         };
         /**
+         * @description The event Stripe sends when a session's status changes: an ordinary Stripe `event`
+         *     object (https://docs.stripe.com/api/events/object) whose `data.object` is the session as it
+         *     is now.
+         */
+        CryptoOnrampSessionUpdatedEvent: {
+            /** @description The event id (`evt_…`); a redelivery carries the same id. */
+            id: string;
+            /** @constant */
+            object: "event";
+            /**
+             * @description `crypto.onramp_session_updated`; public code also uses `crypto.onramp_session.updated`.
+             *     An open string, as Stripe's event types are.
+             */
+            type: string;
+            /** @description The API version the event was rendered with. */
+            api_version?: string | null;
+            /** @description When the event happened, in Unix seconds; the order in which to apply events. */
+            created: number;
+            livemode: boolean;
+            /** @description Deliveries of this event not yet answered with a 2xx. */
+            pending_webhooks?: number;
+            /** @description The API request that caused the event, if any. */
+            request?: {
+                id?: string | null;
+                idempotency_key?: string | null;
+            } | null;
+            data: {
+                object: components["schemas"]["CryptoOnrampSession"];
+                /** @description The members that changed, with their values before the change. */
+                previous_attributes?: Record<string, never>;
+            };
+        };
+        /**
          * @description What went wrong. Onramp-specific codes start with `crypto_onramp_` (for example
          *     `crypto_onramp_unsupportable_customer` for an unsupported region); an unknown parameter
          *     gets the generic `parameter_unknown`. Stripe may add fields.
@@ -741,6 +800,34 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
+            };
+        };
+    };
+    cryptoOnrampSessionUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, with one `v1` per active
+                 *     endpoint secret while a secret is being rolled.
+                 */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CryptoOnrampSessionUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx stops Stripe's retries; anything else makes Stripe retry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -68,6 +68,15 @@ const ERROR_STATUSES = {
       message: "No such crypto.onramp_session: 'cos_1NamBL2eZvKYlo2CP38sZVEW'",
     },
   },
+  409: {
+    description: "Another event of this session is being handled; Stripe delivers it again later.",
+    example: {
+      type: "api_error",
+      code: "webhook_event_in_progress",
+      message: "Another event of this session is being handled: deliver this one again later",
+      retryable: true,
+    },
+  },
   413: {
     description: "The request body is larger than the configured limit.",
     example: {

@@ -30,6 +30,7 @@ import {
 } from "../validation/schemas.ts";
 import { createSessionRoute, mintSession, type ResolveCustomer } from "./create_session.ts";
 import { registerDocs } from "./docs.ts";
+import { registerWebhookRoute, type WebhookOptions } from "./webhooks.ts";
 import { fetchQuotes, quotesRoute } from "./quotes.ts";
 import { retrievePublicSession, retrieveSessionRoute } from "./retrieve_session.ts";
 
@@ -96,6 +97,14 @@ export interface CryptoOnrampOptions {
    * ```
    */
   fetch?: (request: Request) => Promise<Response>;
+  /**
+   * Enables `POST /webhooks`, where Stripe delivers `crypto.onramp_session_updated` events:
+   * verified against the endpoint's secret, each handed to `onSessionUpdated` once, in order per
+   * session. Point a Stripe webhook endpoint at `<mount>/webhooks`.
+   *
+   * @default {no webhook route}
+   */
+  webhooks?: WebhookOptions;
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -217,6 +226,7 @@ export function cryptoOnrampWithSeams(
     logger: log = consoleLogger,
     docsTitle = "Crypto onramp",
     fetch,
+    webhooks,
   } = options;
   assertPositiveInteger("onramp handler", "maxBodyBytes", maxBodyBytes);
   const client = createClientWithSeams({
@@ -290,6 +300,9 @@ export function cryptoOnrampWithSeams(
   app.openapi(quotesRoute, async function getQuotes(c) {
     return c.json(await fetchQuotes(client, log, asParsedJson(c.req.valid("query"))), 200);
   });
+  if (webhooks !== undefined) {
+    registerWebhookRoute(app, webhooks, { client, log, now: seams.now ?? Date.now });
+  }
   registerDocs(app, docsTitle);
   // Everything under the mount point is ours to answer, in Stripe's shape.
   app.all("*", function unknownRoute(c) {

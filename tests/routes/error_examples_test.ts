@@ -7,6 +7,7 @@ import { OnrampError } from "../../errors/onramp_error.ts";
 import { documentedError, type ErrorStatus } from "../../routes/_responses.ts";
 import { fakeUpstream, stripeError } from "../_helpers/fake_upstream.ts";
 import { errorOf, jsonPost, testApp } from "../_helpers/onramp_app.ts";
+import { eventBody, signedDelivery, WEBHOOK_SECRET } from "../_helpers/webhook_events.ts";
 
 const never = (req: Request) =>
   new Promise<Response>((_, reject) =>
@@ -40,6 +41,20 @@ const PROVOKE: Record<ErrorStatus, () => Promise<Response>> = {
         message: "No such crypto.onramp_session: 'cos_1NamBL2eZvKYlo2CP38sZVEW'",
       })),
     }).request("/onramp/sessions/cos_1NamBL2eZvKYlo2CP38sZVEW"),
+  409: async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const app = testApp({
+      seams: { now: () => 1_764_000_000_000 },
+      webhooks: { secret: WEBHOOK_SECRET, onSessionUpdated: () => gate },
+    });
+    const first = app.request("/onramp/webhooks", await signedDelivery(eventBody()));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = await app.request("/onramp/webhooks", await signedDelivery(eventBody()));
+    release();
+    await first;
+    return second;
+  },
   413: () =>
     testApp().request("/onramp/sessions", jsonPost({ metadata: { a: "x".repeat(40_000) } })),
   415: () =>

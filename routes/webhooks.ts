@@ -1,0 +1,301 @@
+/**
+ * `POST /webhooks`: receives Stripe's `crypto.onramp_session_updated` events, verified against
+ * the raw bytes, each handled exactly once and never out of order, and hands the session to the
+ * platform's `onSessionUpdated`.
+ *
+ * @module
+ */
+import { z } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Handler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { OnrampClient } from "../client/create_client.ts";
+import type { CryptoOnrampSession } from "../client/types.ts";
+import type { Logger } from "../errors/logger.ts";
+import { OnrampError } from "../errors/onramp_error.ts";
+import { assertPositiveInteger } from "../errors/option_checks.ts";
+import type { OnrampContext, OnrampEnv } from "../ip/customer_ip.ts";
+import { type OnrampSessionUpdatedEvent, readEvent } from "../webhooks/event.ts";
+import {
+  createMemoryEventStore,
+  type EventClaim,
+  type WebhookEventStore,
+} from "../webhooks/event_store.ts";
+import {
+  checkWebhookSecrets,
+  createSignatureVerifier,
+  DEFAULT_TOLERANCE_SECONDS,
+} from "../webhooks/signature.ts";
+import { errorResponses } from "./_responses.ts";
+import { fromUpstream } from "./_from_upstream.ts";
+
+/**
+ * The platform's handler of a session's new status: credit the customer on
+ * `fulfillment_complete`, tell them on `rejected`. It runs once per event, never for an event
+ * older than one already handled for the session. Return quickly (Stripe waits a few seconds for
+ * the answer); on Cloudflare Workers, hand longer work to `c.executionCtx.waitUntil(…)`. Throwing
+ * makes the route answer 500, and Stripe delivers the event again later.
+ */
+export type OnSessionUpdated = (
+  session: CryptoOnrampSession,
+  event: OnrampSessionUpdatedEvent,
+  c: OnrampContext,
+) => void | Promise<void>;
+
+/** The `webhooks` option of `cryptoOnramp`: enables `POST /webhooks`. */
+export interface WebhookOptions {
+  /**
+   * The endpoint's signing secret (`whsec_…`, from the Dashboard or `stripe listen`), or several
+   * while a secret is being rolled: a delivery signed with any of them is accepted.
+   */
+  secret: string | readonly string[];
+  /** Called once per `crypto.onramp_session_updated` event, in order per session. */
+  onSessionUpdated: OnSessionUpdated;
+  /** How far, in seconds, a signature's timestamp may be from now. @default {300} */
+  toleranceSeconds?: number;
+  /**
+   * Where handled events and each session's last status are kept. The default counts in this
+   * instance's memory; on many instances, share one (`createDenoKvEventStore` from `./deno-kv`,
+   * `createDurableObjectEventStore` from `./durable-object`).
+   *
+   * @default {createMemoryEventStore()}
+   */
+  store?: WebhookEventStore;
+  /**
+   * Retrieve the session from Stripe before the handler runs, as Stripe advises for the freshest
+   * state, instead of handing over the event's copy.
+   *
+   * @default {false}
+   */
+  refetchSession?: boolean;
+  /** The largest event body accepted, in bytes. @default {262144} */
+  maxBodyBytes?: number;
+}
+
+/** What the webhook route needs besides its options. */
+export interface WebhookRouteDeps {
+  /** The Stripe client, for `refetchSession`. */
+  client: OnrampClient;
+  /** Where refusals and failures are reported (never the body). */
+  log: Logger;
+  /** The clock, in milliseconds since the epoch. */
+  now: () => number;
+}
+
+/** The path of the route, relative to the mount point. */
+export const WEBHOOK_PATH = "/webhooks";
+
+const IN_PROGRESS_RETRY_SECONDS = 30;
+
+const EventDocSchema = z.object({
+  id: z.string().openapi({ example: "evt_1PyqfXLkdIwHu7ixDRhVY8S1" }),
+  object: z.literal("event"),
+  type: z.string().openapi({ example: "crypto.onramp_session_updated" }),
+  created: z.number().int(),
+  livemode: z.boolean(),
+  data: z.object({
+    object: z.object({
+      id: z.string().openapi({ example: "cos_1NamBL2eZvKYlo2CP38sZVEW" }),
+      object: z.literal("crypto.onramp_session"),
+      status: z.string().openapi({ example: "fulfillment_complete" }),
+    }).passthrough().openapi({ description: "The session as it is now." }),
+  }),
+}).openapi("CryptoOnrampSessionUpdatedEvent", {
+  description: "Stripe's event for a session's new status (https://docs.stripe.com/api/events).",
+});
+
+const ReceivedSchema = z.object({
+  received: z.literal(true),
+  outcome: z.enum(["handled", "duplicate", "stale", "ignored"]).openapi({
+    description: "handled: the handler ran; duplicate: handled before; stale: older than the " +
+      "session's applied status; ignored: not a session event.",
+  }),
+}).openapi("WebhookReceived");
+
+const SIGNATURE_HEADER = {
+  name: "Stripe-Signature",
+  in: "header" as const,
+  required: true,
+  description: "`t=<unix seconds>,v1=<hex HMAC-SHA256>`; one `v1` per active endpoint secret.",
+  schema: { type: "string" as const },
+};
+
+function registerDocumentation(app: OpenAPIHono<OnrampEnv>): void {
+  const body = { content: { "application/json": { schema: EventDocSchema } } };
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: WEBHOOK_PATH,
+    operationId: "receiveStripeWebhook",
+    tags: ["Webhooks"],
+    summary: "Receive Stripe's onramp events",
+    description: "Point a Stripe webhook endpoint for `crypto.onramp_session_updated` here. The " +
+      "signature is verified on the raw body before anything is parsed; each event runs the " +
+      "platform's handler once, in order per session. Other event types are acknowledged and " +
+      "ignored.",
+    parameters: [SIGNATURE_HEADER],
+    request: { body },
+    responses: {
+      200: {
+        description: "Received: handled, a duplicate, stale, or not a session event.",
+        content: { "application/json": { schema: ReceivedSchema } },
+      },
+      ...errorResponses(400, 409, 413, 500, 502, 503, 504),
+    },
+  });
+  app.openAPIRegistry.registerWebhook({
+    method: "post",
+    path: "crypto.onramp_session_updated",
+    operationId: "cryptoOnrampSessionUpdated",
+    tags: ["Webhooks"],
+    summary: "A session's status changed",
+    description: "Stripe sends this event on every status change after creation, signed with " +
+      "the endpoint's secret; it retries for up to three days, in no guaranteed order.",
+    parameters: [SIGNATURE_HEADER],
+    request: { body },
+    responses: { 200: { description: "Any 2xx stops Stripe's retries." } },
+  });
+}
+
+function refused(code: string, message: string): OnrampError {
+  return new OnrampError(400, { type: "invalid_request_error", code, message });
+}
+
+/**
+ * Checks the webhook options at start-up and registers `POST /webhooks` and its documentation
+ * (the route under `paths`, the event under OpenAPI 3.1's top-level `webhooks`).
+ *
+ * @param app The onramp sub-app.
+ * @param options The secrets, the handler and the store.
+ * @param deps The client, the logger and the clock.
+ * @throws {TypeError} When a secret is not a `whsec_…` string or the handler is not a function.
+ * @throws {RangeError} When `toleranceSeconds` or `maxBodyBytes` is not a positive integer.
+ */
+export function registerWebhookRoute(
+  app: OpenAPIHono<OnrampEnv>,
+  options: WebhookOptions,
+  deps: WebhookRouteDeps,
+): void {
+  const {
+    secret,
+    onSessionUpdated,
+    toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
+    store = createMemoryEventStore(),
+    refetchSession = false,
+    maxBodyBytes = 262_144,
+  } = options;
+  const secrets = checkWebhookSecrets(secret);
+  if (typeof onSessionUpdated !== "function") {
+    throw new TypeError(
+      "Cannot create onramp handler as 'webhooks.onSessionUpdated' must be a function: current value is of type " +
+        typeof onSessionUpdated,
+    );
+  }
+  assertPositiveInteger("onramp handler", "webhooks.toleranceSeconds", toleranceSeconds);
+  assertPositiveInteger("onramp handler", "webhooks.maxBodyBytes", maxBodyBytes);
+  const verifier = createSignatureVerifier(secrets, toleranceSeconds);
+  const { client, log, now } = deps;
+
+  async function sessionFor(event: OnrampSessionUpdatedEvent): Promise<CryptoOnrampSession> {
+    if (!refetchSession) return event.data.object;
+    try {
+      return await client.retrieveSession(event.data.object.id);
+    } catch (error) {
+      throw fromUpstream(error, log);
+    }
+  }
+
+  async function handle(claim: EventClaim, event: OnrampSessionUpdatedEvent, c: OnrampContext) {
+    try {
+      await onSessionUpdated(await sessionFor(event), event, c);
+    } catch (error) {
+      await store.release(claim);
+      if (error instanceof OnrampError) throw error; // the refetch failed: Stripe retries
+      log({
+        level: "error",
+        message: `onSessionUpdated threw ${
+          error instanceof Error ? error.name : "a non-Error value"
+        } for ${claim.eventId}; Stripe will deliver it again`,
+        status: 500,
+        code: "webhook_handler_failed",
+      });
+      throw new OnrampError(500, {
+        type: "api_error",
+        code: "webhook_handler_failed",
+        message: "The platform's handler failed: Stripe will deliver the event again",
+      }, { cause: error });
+    }
+    await store.complete(claim, now());
+  }
+
+  async function claimEvent(claim: EventClaim) {
+    try {
+      return await store.claim(claim, now());
+    } catch (error) {
+      log({
+        level: "error",
+        message: `The webhook event store failed (${
+          error instanceof Error ? error.name : "a non-Error value"
+        }); Stripe will deliver ${claim.eventId} again`,
+        status: 503,
+        code: "webhook_store_unavailable",
+      });
+      throw new OnrampError(503, {
+        type: "api_error",
+        code: "webhook_store_unavailable",
+        message: "The webhook event store is unavailable: Stripe will deliver the event again",
+        retryable: true,
+      }, { cause: error });
+    }
+  }
+
+  const receiveWebhook: Handler<OnrampEnv> = async function receiveWebhook(c) {
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    const verified = await verifier.verify(raw, c.req.header("stripe-signature"), now());
+    if (!verified.ok) {
+      // Nothing of an unverified body is read, parsed or logged.
+      log({ level: "warn", message: verified.message, status: 400, code: verified.failure });
+      throw refused(verified.failure, verified.message);
+    }
+    const read = readEvent(raw);
+    if (read.kind === "invalid") {
+      log({ level: "warn", message: read.message, status: 400, code: "webhook_event_invalid" });
+      throw refused("webhook_event_invalid", read.message);
+    }
+    if (read.kind === "other") return c.json({ received: true, outcome: "ignored" }, 200);
+
+    const { event } = read;
+    const claim: EventClaim = {
+      eventId: event.id,
+      sessionId: event.data.object.id,
+      created: event.created,
+      status: event.data.object.status,
+    };
+    const result = await claimEvent(claim);
+    if (result === "in_progress") {
+      throw new OnrampError(409, {
+        type: "api_error",
+        code: "webhook_event_in_progress",
+        message: "Another event of this session is being handled: deliver this one again later",
+        retryable: true,
+      }, { headers: { "Retry-After": String(IN_PROGRESS_RETRY_SECONDS) } });
+    }
+    if (result === "claimed") await handle(claim, event, c);
+    return c.json({ received: true, outcome: result === "claimed" ? "handled" : result }, 200);
+  };
+
+  registerDocumentation(app);
+  app.post(
+    WEBHOOK_PATH,
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError() {
+        throw new OnrampError(413, {
+          type: "invalid_request_error",
+          code: "request_too_large",
+          message: `The event body is larger than ${maxBodyBytes} bytes`,
+        });
+      },
+    }),
+    receiveWebhook,
+  );
+}
