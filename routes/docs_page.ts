@@ -28,7 +28,7 @@ export const DOCS_PAGE_POLICY =
 
 /** Options for {@linkcode renderDocsPage}. */
 export interface DocsPageOptions {
-  /** The page title. @default {document.info.title} */
+  /** The page title. @default {doc.info.title} */
   title?: string;
   /** Where the machine-readable document is served, linked from the top of the page. */
   specPath: string;
