@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type Html, html, raw } from "../routes/_html.ts";
 
 /** Options of {@linkcode renderDemoPage}. */
 export interface DemoPageOptions {
@@ -15,58 +16,24 @@ export interface DemoPageOptions {
   mock: boolean;
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-
-// Stripe's scripts must load from Stripe's own domains, never bundled
-// (https://docs.stripe.com/crypto/onramp/embedded). They are what
-// `loadStripeOnramp()` from `@stripe/crypto` injects; the page includes them directly.
+// Stripe.js must load from Stripe's own domains, never from a bundle or our server
+// (https://docs.stripe.com/js/including). These are the scripts `loadStripeOnramp()` from
+// `@stripe/crypto` injects; the page includes them directly.
 const STRIPE_SCRIPTS = [
   "https://js.stripe.com/clover/stripe.js",
   "https://crypto-js.stripe.com/crypto-onramp-outer.js",
 ];
 
-/**
- * Renders the demo page.
- *
- * @param options Mount path, widget key and mock flag.
- * @returns The page's HTML.
- */
-export function renderDemoPage(options: DemoPageOptions): string {
-  const { onrampPath, publishableKey, mock } = options;
-  const config = JSON.stringify({
-    sessions: `${onrampPath}/sessions`,
-    publishableKey: publishableKey ?? null,
-  })
-    .replaceAll("<", "\\u003c");
-  const widgetScripts = publishableKey === undefined
-    ? ""
-    : STRIPE_SCRIPTS.map((src) => `<script src="${src}"></script>`).join("");
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Crypto onramp demo</title>${widgetScripts}
-<style>
+const STYLE = raw(`
 body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1f2328}
 label{display:block;margin:.6rem 0 .2rem}input,select,button{font:inherit;padding:.4rem .6rem}
 button{display:block;background:#0b5cd5;color:#fff;border:0;border-radius:6px;padding:.6rem 1rem;margin-top:1rem;cursor:pointer}
 .banner{background:#fff8c5;border:1px solid #d4a72c;padding:.5rem .75rem;border-radius:6px}
 .error{color:#c9252d}dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}dt{font-weight:600}
-</style></head><body>
-<h1>Buy crypto</h1>
-${
-    mock
-      ? '<p class="banner" id="mock-banner">Mock mode: Stripe is simulated in-process; no money moves and no widget loads. Set STRIPE_SECRET_KEY to use Stripe.</p>'
-      : ""
-  }
-<form id="onramp-form">
-<label for="amount">Amount (USD)</label><input id="amount" name="source_amount" value="100" inputmode="decimal">
-<label for="network">Network</label><select id="network" name="destination_network">
-<option value="ethereum">Ethereum</option><option value="base">Base</option><option value="solana">Solana</option>
-<option value="polygon">Polygon</option><option value="bitcoin">Bitcoin</option></select>
-<button id="mint" type="submit">Create onramp session</button></form>
-<div id="result" aria-live="polite"></div><div id="onramp-element"></div>
-<p><a href="${escapeHtml(onrampPath)}/docs">API docs</a></p>
-<script>
-const config = ${config};
+`);
+
+// The page's own behaviour; `config` is declared just before it, in the same script.
+const SCRIPT = raw(`
 const form = document.getElementById("onramp-form");
 const result = document.getElementById("result");
 function show(rows) {
@@ -107,5 +74,67 @@ form.addEventListener("submit", async (event) => {
     button.disabled = false;
   }
 });
-</script></body></html>`;
+`);
+
+/**
+ * The page's settings as a JavaScript expression to place inside `<script>`. HTML escaping does
+ * not apply there (the browser would not decode `&quot;`); what can end the script early is
+ * only markup starting with `<` (`</script>`, `<!--`). JSON holds `<` only inside strings, where
+ * `\u003c` reads back as the same `<`, so with every `<` replaced no value can leave the script.
+ */
+function scriptConfig(config: Record<string, string | null>): Html {
+  return raw(JSON.stringify(config).replaceAll("<", "\\u003c"));
+}
+
+/**
+ * Renders the demo page.
+ *
+ * @param options Mount path, widget key and mock flag.
+ * @returns The page's HTML.
+ */
+export function renderDemoPage(options: DemoPageOptions): string {
+  const { onrampPath, publishableKey, mock } = options;
+  const config = scriptConfig({
+    sessions: `${onrampPath}/sessions`,
+    publishableKey: publishableKey ?? null,
+  });
+  const widgetScripts = publishableKey !== undefined &&
+    STRIPE_SCRIPTS.map((src) => html`<script src="${src}"></script>`);
+  return "<!doctype html>\n" + html`
+    <html lang="en">
+      <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width,initial-scale=1">
+        <title>Crypto onramp demo</title>
+        ${widgetScripts}
+        <style>${STYLE}</style>
+      </head>
+      <body>
+        <h1>Buy crypto</h1>
+        ${mock && html`
+          <p class="banner" id="mock-banner">
+            Mock mode: Stripe is simulated in-process; no money moves and no widget loads. Set
+            STRIPE_SECRET_KEY to use Stripe.
+          </p>
+        `}
+        <form id="onramp-form">
+          <label for="amount">Amount (USD)</label>
+          <input id="amount" name="source_amount" value="100" inputmode="decimal">
+          <label for="network">Network</label>
+          <select id="network" name="destination_network">
+            <option value="ethereum">Ethereum</option>
+            <option value="base">Base</option>
+            <option value="solana">Solana</option>
+            <option value="polygon">Polygon</option>
+            <option value="bitcoin">Bitcoin</option>
+          </select>
+          <button id="mint" type="submit">Create onramp session</button>
+        </form>
+        <div id="result" aria-live="polite"></div>
+        <div id="onramp-element"></div>
+        <p><a href="${onrampPath}/docs">API docs</a></p>
+        <script>const config = ${config};${SCRIPT}</script>
+      </body>
+    </html>
+  `;
 }

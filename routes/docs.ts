@@ -7,12 +7,10 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { OnrampEnv } from "../ip/customer_ip.ts";
-import { renderDocsPage } from "./docs_page.ts";
+import { DOCS_PAGE_POLICY, renderDocsPage } from "./docs_page.ts";
 
 const SPEC_PATH = "/openapi.json";
 const DOCS_PATH = "/docs";
-const PAGE_POLICY =
-  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 // A sub-app mounted under a path parameter sees a new prefix per value; keep a few only.
 const MAX_CACHED_PREFIXES = 16;
 
@@ -55,7 +53,7 @@ export function registerDocs(app: OpenAPIHono<OnrampEnv>, title: string): void {
   app.get(DOCS_PATH, function docsPage(c) {
     const prefix = mountPrefix(c, DOCS_PATH);
     // The page loads nothing and runs nothing; say so before the browser parses a byte.
-    c.header("Content-Security-Policy", PAGE_POLICY);
+    c.header("Content-Security-Policy", DOCS_PAGE_POLICY);
     return c.html(renderDocsPage(documentFor(prefix), { title, specPath: prefix + SPEC_PATH }));
   });
 }

@@ -1,131 +1,30 @@
 /**
  * A human docs page rendered on the server from an OpenAPI 3.1 document: one self-contained
- * HTML file with inline CSS, no scripts, fonts, images or CDNs, so it works offline, under a
- * strict Content-Security-Policy and on runtimes that cannot fetch anything at build time.
+ * HTML file with inline CSS and no scripts, fonts, images or CDNs, so it works offline and
+ * under a Content-Security-Policy that lets it load and run nothing.
  *
- * Every string taken from the document is HTML-escaped. Descriptions are plain text: blank-line
- * separated paragraphs become `<p>` and back-ticked spans become `<code>`, after escaping.
+ * Every string from the document goes through hono's `html` tag, which escapes it.
+ * Descriptions are plain text: blank-line separated paragraphs become `<p>` and back-ticked
+ * spans `<code>`. The fields of an error schema that responses share are listed once, under
+ * "Errors"; each operation shows its statuses, each with its own example.
  *
  * @module
  */
+import type {
+  MediaTypeObject,
+  OpenAPIObject,
+  OperationObject,
+  ParameterObject,
+  PathItemObject,
+  ReferenceObject,
+  ResponseObject,
+  SchemaObject,
+} from "openapi3-ts/oas31";
+import { type Html, html, type HtmlPart, raw } from "./_html.ts";
 
-/** A JSON schema as found in the document; narrowed at runtime, never trusted. */
-export type OpenApiSchema = unknown;
-
-/** One media type of a request or response body. */
-export interface OpenApiMediaType {
-  /** The body's schema, often a `$ref` into `components.schemas`. */
-  schema?: OpenApiSchema;
-  /** An example body. */
-  example?: unknown;
-  /** Named examples; the first one's `value` is shown when `example` is absent. */
-  examples?: Readonly<Record<string, unknown>>;
-}
-
-/** A parameter of an operation, or a `$ref` to one in `components.parameters`. */
-export interface OpenApiParameter {
-  /** A local reference such as `#/components/parameters/Id`. */
-  $ref?: string;
-  /** The parameter's name. */
-  name?: string;
-  /** Where it goes: `path`, `query`, `header` or `cookie`. */
-  in?: string;
-  /** Whether the caller must send it. */
-  required?: boolean;
-  /** Plain text. */
-  description?: string;
-  /** The value's schema. */
-  schema?: OpenApiSchema;
-  /** An example value. */
-  example?: unknown;
-}
-
-/** A request body, or a `$ref` to one in `components.requestBodies`. */
-export interface OpenApiRequestBody {
-  /** A local reference such as `#/components/requestBodies/Create`. */
-  $ref?: string;
-  /** Plain text. */
-  description?: string;
-  /** Whether the caller must send a body. */
-  required?: boolean;
-  /** The body per media type, e.g. `application/json`. */
-  content?: Readonly<Record<string, OpenApiMediaType>>;
-}
-
-/** A response, or a `$ref` to one in `components.responses`. */
-export interface OpenApiResponse {
-  /** A local reference such as `#/components/responses/NotFound`. */
-  $ref?: string;
-  /** Plain text. */
-  description?: string;
-  /** The body per media type. */
-  content?: Readonly<Record<string, OpenApiMediaType>>;
-}
-
-/** One operation: a method on a path. */
-export interface OpenApiOperation {
-  /** A unique id; the page anchors the operation on it. */
-  operationId?: string;
-  /** A one-line summary, used as the heading. */
-  summary?: string;
-  /** Plain text. */
-  description?: string;
-  /** Group names. */
-  tags?: readonly string[];
-  /** Whether callers should stop using it. */
-  deprecated?: boolean;
-  /** Parameters; they override the path item's own by name and location. */
-  parameters?: readonly OpenApiParameter[];
-  /** The request body. */
-  requestBody?: OpenApiRequestBody;
-  /** Responses by status code (`"200"`, `"4XX"`, `"default"`). */
-  responses?: Readonly<Record<string, OpenApiResponse>>;
-}
-
-/** The operations on one path, plus parameters they share. */
-export interface OpenApiPathItem {
-  /** Parameters shared by every operation on the path. */
-  parameters?: readonly OpenApiParameter[];
-  /** `GET` */
-  get?: OpenApiOperation;
-  /** `PUT` */
-  put?: OpenApiOperation;
-  /** `POST` */
-  post?: OpenApiOperation;
-  /** `DELETE` */
-  delete?: OpenApiOperation;
-  /** `PATCH` */
-  patch?: OpenApiOperation;
-}
-
-/**
- * The parts of an OpenAPI 3.1 document that {@linkcode renderDocsPage} reads. Loose on purpose:
- * what `@hono/zod-openapi`'s `getOpenAPI31Document()` returns fits it as is.
- */
-export interface OpenApiDocument {
-  /** The OpenAPI version, e.g. `3.1.0`. */
-  openapi?: string;
-  /** The API's title, version and plain-text description. */
-  info: { title: string; version: string; description?: string };
-  /** The first server's URL prefixes every path shown. */
-  servers?: readonly { url: string }[];
-  /** Path items by path template, in the order shown. */
-  paths?: Readonly<Record<string, OpenApiPathItem>>;
-  /** Reusable schemas, parameters, bodies and responses that `$ref`s point into. */
-  components?: OpenApiComponents;
-}
-
-/** Reusable parts that local `$ref`s (`#/components/schemas/X`) point into. */
-export interface OpenApiComponents {
-  /** Schemas by name. */
-  schemas?: Readonly<Record<string, OpenApiSchema>>;
-  /** Parameters by name. */
-  parameters?: Readonly<Record<string, unknown>>;
-  /** Request bodies by name. */
-  requestBodies?: Readonly<Record<string, unknown>>;
-  /** Responses by name. */
-  responses?: Readonly<Record<string, unknown>>;
-}
+/** The docs page's Content-Security-Policy: nothing may load or run; only inline style applies. */
+export const DOCS_PAGE_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 /** Options for {@linkcode renderDocsPage}. */
 export interface DocsPageOptions {
@@ -135,33 +34,15 @@ export interface DocsPageOptions {
   specPath: string;
 }
 
-type Json = Record<string, unknown>;
+type Schema = SchemaObject | ReferenceObject;
 
-const METHODS: ReadonlySet<string> = new Set(["get", "put", "post", "delete", "patch"]);
-// Bounds that keep a hostile or huge document from producing an unbounded page.
+const METHODS = ["get", "put", "post", "delete", "patch"] as const;
+// Deeper nesting is summarised, so a huge or hostile schema cannot make an unbounded page.
 const MAX_DEPTH = 6;
-const MAX_ROWS = 300;
-const MAX_NOTE_CHARS = 80;
-
-// Constraint keywords listed under a field, in the order shown.
-const CONSTRAINTS = [
-  "format",
-  "pattern",
-  "minLength",
-  "maxLength",
-  "minimum",
-  "exclusiveMinimum",
-  "maximum",
-  "exclusiveMaximum",
-  "multipleOf",
-  "minItems",
-  "maxItems",
-  "uniqueItems",
-  "minProperties",
-  "maxProperties",
-  "default",
-  "example",
-] as const;
+// Keywords noted under a field, in this order.
+const NOTED = ("format pattern minLength maxLength minimum exclusiveMinimum maximum " +
+  "exclusiveMaximum multipleOf minItems maxItems uniqueItems minProperties maxProperties default " +
+  "example deprecated readOnly writeOnly").split(" ") as (keyof SchemaObject)[];
 
 const CSS = ":root{color-scheme:light dark;--bg:#fff;--fg:#1f2328;--mu:#59636e;--bd:#d1d9e0;" +
   "--cd:#f3f5f7;--ac:#0b5cd5;--ok:#1a7f37;--er:#c9252d}" +
@@ -196,450 +77,405 @@ const CSS = ":root{color-scheme:light dark;--bg:#fff;--fg:#1f2328;--mu:#59636e;-
   "td{display:inline-block;border:0;padding:0 .6rem 0 0}" +
   "td:last-child{display:block;padding-top:.2rem}}";
 
-// The page needs nothing from anywhere: this stops any injected markup from loading or running.
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
+/** Strings as they are, anything else as JSON. */
+function text(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+/** `source` with each piece that `pattern`'s one group captures wrapped by `wrap`. */
+function marked(source: string, pattern: RegExp, wrap: (piece: string) => Html): HtmlPart[] {
+  return source.split(pattern).map((piece, index) => index % 2 === 1 ? wrap(piece) : piece);
 }
 
-function asString(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
+function join(parts: readonly HtmlPart[], separator: string): Html {
+  return html`${parts.map((part, index) => index === 0 ? part : [separator, part])}`;
 }
 
-/** Escapes, then turns blank-line separated paragraphs into `<p>` and `code` into `<code>`. */
-function prose(text: unknown): string {
-  const trimmed = asString(text)?.trim();
-  if (!trimmed) return "";
-  return trimmed.split(/\n[ \t]*\n/).map((paragraph) =>
-    `<p>${escapeHtml(paragraph.trim()).replace(/`([^`\n]+)`/g, "<code>$1</code>")}</p>`
-  ).join("");
+/** A plain-text description as paragraphs, its back-ticked spans as code. */
+function prose(description = ""): Html[] {
+  const paragraphs = description.split(/\n[ \t]*\n/).map((p) => p.trim()).filter(Boolean);
+  return paragraphs.map((paragraph) =>
+    html`<p>${marked(paragraph, /`([^`\n]+)`/, (code) => html`<code>${code}</code>`)}</p>`
+  );
 }
 
-function toJson(value: unknown, indent?: number): string | undefined {
-  try {
-    return JSON.stringify(value, null, indent);
-  } catch {
-    return undefined; // a hand-built document may hold a cycle or a BigInt
+function isObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null;
+}
+
+function isReference(value: object): value is ReferenceObject {
+  return typeof (value as Partial<ReferenceObject>).$ref === "string";
+}
+
+/** The keys of a local `$ref`: `#/components/schemas/Error` → `components`, `schemas`, `Error`. */
+function pointer(ref: string): string[] {
+  return ref.slice(2).split("/").map((key) => key.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+/** What a local `$ref` points at; remote ones are not fetched. */
+function lookUp(doc: OpenAPIObject, ref: string): object | undefined {
+  let node: unknown = ref.startsWith("#/") ? doc : undefined;
+  for (const key of pointer(ref)) {
+    node = isObject(node) && Object.hasOwn(node, key) ? Reflect.get(node, key) : undefined;
   }
+  return isObject(node) ? node : undefined;
 }
 
-function clip(text: string): string {
-  return text.length > MAX_NOTE_CHARS ? `${text.slice(0, MAX_NOTE_CHARS - 1)}…` : text;
-}
-
-/** Follows a local JSON pointer (`#/components/schemas/X`) through own properties only. */
-function lookUp(root: unknown, ref: string): unknown {
-  if (!ref.startsWith("#/")) return undefined; // remote refs would need a fetch
-  let node = root;
-  for (const raw of ref.slice(2).split("/")) {
-    const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
-    if (!isRecord(node) || !Object.hasOwn(node, key)) return undefined;
-    node = node[key];
-  }
-  return node;
-}
-
-/** Replaces a `$ref` object by its target, once; other objects pass through. */
-function deref(root: unknown, value: unknown): Json | undefined {
-  const ref = isRecord(value) ? asString(value.$ref) : undefined;
-  const target = ref === undefined ? value : lookUp(root, ref);
-  return isRecord(target) ? target : undefined;
-}
-
-function refName(ref: string): string {
-  return ref.slice(ref.lastIndexOf("/") + 1).replaceAll("~1", "/").replaceAll("~0", "~");
+/** A parameter, request body, response or example, its `$ref` followed. */
+function deref<T extends object>(
+  doc: OpenAPIObject,
+  value: T | ReferenceObject | undefined,
+): T | undefined {
+  if (value === undefined || !isReference(value)) return value;
+  return lookUp(doc, value.$ref) as T | undefined;
 }
 
 interface Resolved {
-  schema: Json;
-  /** The component name when the schema came from a `$ref`. */
-  name?: string;
-  /** The refs being expanded above this schema: the cycle guard. */
-  stack: readonly string[];
-  /** True when the ref is already being expanded above: show its name, never expand it. */
+  schema: SchemaObject;
+  /** The component's name, when the schema came from a `$ref`. */
+  name: string | undefined;
+  /** The `$ref`s expanded above this schema: the cycle guard. */
+  seen: readonly string[];
+  /** The `$ref` is expanded above already: name it, never expand it again. */
   cycle: boolean;
 }
 
-function withoutRef(schema: Json): Json {
-  return Object.fromEntries(Object.entries(schema).filter(([key]) => key !== "$ref"));
-}
-
-function resolve(root: unknown, input: unknown, stack: readonly string[]): Resolved {
-  let schema: Json = isRecord(input) ? input : {};
+/** Follows a schema's `$ref`s and folds its `allOf` parts into one schema. */
+function resolve(doc: OpenAPIObject, input: Schema = {}, seen: readonly string[] = []): Resolved {
+  // A reference's own fields (`$ref`, `description`) are schema keywords as well.
+  let schema = input as SchemaObject;
   let name: string | undefined;
-  let seen = stack;
-  for (let ref = asString(schema.$ref); ref !== undefined; ref = asString(schema.$ref)) {
-    name = refName(ref);
-    if (seen.includes(ref)) return { schema: withoutRef(schema), name, stack: seen, cycle: true };
-    const target = lookUp(root, ref);
-    if (!isRecord(target)) return { schema: withoutRef(schema), name, stack: seen, cycle: false };
+  while (schema.$ref !== undefined) {
+    const { $ref: ref, ...siblings } = schema;
+    const target = lookUp(doc, ref);
+    const cycle = seen.includes(ref);
+    name = pointer(ref).at(-1);
+    if (cycle || target === undefined) return { schema: siblings, name, seen, cycle };
     seen = [...seen, ref];
     // OpenAPI 3.1 lets keywords sit beside $ref (often a description); they refine the target.
-    schema = { ...target, ...withoutRef(schema) };
+    schema = { ...target, ...siblings };
   }
-  const merged = mergeAllOf(root, schema, seen);
-  return { schema: merged, stack: seen, cycle: false, ...(name === undefined ? {} : { name }) };
-}
-
-/** Folds `allOf` parts into one schema, so their properties list as one table. */
-function mergeAllOf(root: unknown, schema: Json, stack: readonly string[]): Json {
-  if (!Array.isArray(schema.allOf)) return schema;
-  const merged: Json = {};
-  const properties: Json = {};
-  const required: unknown[] = [];
-  for (const part of [...schema.allOf, withoutAllOf(schema)]) {
-    const resolved = resolve(root, part, stack);
-    if (resolved.cycle) continue;
-    Object.assign(merged, resolved.schema);
-    if (isRecord(resolved.schema.properties)) Object.assign(properties, resolved.schema.properties);
-    if (Array.isArray(resolved.schema.required)) required.push(...resolved.schema.required);
+  const { allOf, ...own } = schema;
+  if (allOf === undefined) return { schema, name, seen, cycle: false };
+  const merged: SchemaObject = {};
+  for (const part of [...allOf, own]) {
+    const { schema: next, cycle } = resolve(doc, part, seen);
+    if (cycle) continue;
+    const properties = next.properties && { ...merged.properties, ...next.properties };
+    const required = next.required && [...merged.required ?? [], ...next.required];
+    Object.assign(merged, next, properties && { properties }, required && { required });
   }
-  if (Object.keys(properties).length > 0) merged.properties = properties;
-  if (required.length > 0) merged.required = required;
-  return merged;
+  return { schema: merged, name, seen, cycle: false };
 }
 
-function withoutAllOf(schema: Json): Json {
-  return Object.fromEntries(Object.entries(schema).filter(([key]) => key !== "allOf"));
-}
-
-function alternatives(schema: Json): unknown[] {
-  const list = Array.isArray(schema.anyOf) ? schema.anyOf : schema.oneOf;
-  return Array.isArray(list) ? list : [];
-}
-
-/** The type alone (`string`, `array of X`, `A | B`), escaped. */
-function baseType(root: unknown, resolved: Resolved): string {
-  const { schema, stack } = resolved;
-  if ("const" in schema) return `const ${escapeHtml(toJson(schema.const) ?? "")}`;
-  const options = alternatives(schema);
-  if (options.length > 0) {
-    return options.map((option) => shortType(root, resolve(root, option, stack))).join(" | ");
-  }
-  const declared = Array.isArray(schema.type) ? schema.type : [schema.type];
-  const types = declared.filter((type): type is string => typeof type === "string");
-  if (types.length === 0) {
-    if (isRecord(schema.properties)) types.push("object");
-    else if (Array.isArray(schema.enum)) types.push("enum");
-    else return "any";
-  }
-  if (schema.nullable === true && !types.includes("null")) types.push("null"); // OpenAPI 3.0
-  return types.map((type) => {
-    if (type === "array" && schema.items !== undefined) {
-      return `array of ${shortType(root, resolve(root, schema.items, stack))}`;
-    }
-    if (type === "object" && isRecord(schema.additionalProperties)) {
-      return `map of ${shortType(root, resolve(root, schema.additionalProperties, stack))}`;
-    }
-    return escapeHtml(type);
-  }).join(" | ");
-}
-
-/** The component name when there is one, else the type; used inside other types. */
-function shortType(root: unknown, resolved: Resolved): string {
-  if (resolved.name !== undefined) return escapeHtml(resolved.name);
-  return resolved.cycle ? "any" : baseType(root, resolved);
-}
-
-/** The component name and the type, for a field's own row. */
-function fullType(root: unknown, resolved: Resolved): string {
-  if (resolved.name === undefined) return baseType(root, resolved);
-  const name = `<b>${escapeHtml(resolved.name)}</b>`;
-  return resolved.cycle ? name : `${name} <span class=mu>${baseType(root, resolved)}</span>`;
-}
-
-function enumNote(schema: Json, lead: string): string[] {
-  if (!Array.isArray(schema.enum)) return [];
-  const values = schema.enum.map((value) =>
-    `<code>${escapeHtml(typeof value === "string" ? value : toJson(value) ?? "")}</code>`
+/** A schema's type in a few words: `string`, `array of Network`, `integer | null`. */
+function typeOf(doc: OpenAPIObject, { schema, seen }: Resolved): Html {
+  const inner = (part: Schema) => {
+    const resolved = resolve(doc, part, seen);
+    return resolved.name ?? typeOf(doc, resolved);
+  };
+  if ("const" in schema) return html`const ${JSON.stringify(schema.const)}`;
+  const options = schema.anyOf ?? schema.oneOf;
+  if (options !== undefined) return join(options.map(inner), " | ");
+  const types = [schema.type ?? (schema.properties ? "object" : schema.enum ? "enum" : "any")];
+  return join(
+    types.flat().map((type) => {
+      if (type === "array" && schema.items) return html`array of ${inner(schema.items)}`;
+      const values = schema.additionalProperties;
+      return type === "object" && isObject(values) ? html`map of ${inner(values)}` : type;
+    }),
+    " | ",
   );
-  return [`${lead} ${values.join(" ")}`];
 }
 
-/** Enum values and constraint keywords of one schema, escaped. */
-function notesFor(schema: Json): string[] {
-  const notes = enumNote(schema, "One of:");
-  for (const keyword of CONSTRAINTS) {
-    if (!(keyword in schema)) continue;
-    const value = schema[keyword];
-    const shown = keyword === "pattern" || keyword === "format" ? String(value) : toJson(value);
-    notes.push(`${keyword}: <code>${escapeHtml(clip(shown ?? ""))}</code>`);
-  }
-  if (schema.deprecated === true) notes.push("deprecated");
-  if (schema.readOnly === true) notes.push("read-only");
-  if (schema.writeOnly === true) notes.push("write-only");
-  return notes;
+/** A field's own type: its component's name in bold, then what it is (unless it recurs). */
+function fieldType(doc: OpenAPIObject, resolved: Resolved): Html {
+  if (resolved.name === undefined) return typeOf(doc, resolved);
+  const type = !resolved.cycle && html`<span class=mu>${typeOf(doc, resolved)}</span>`;
+  return html`<b>${resolved.name}</b> ${type}`;
 }
 
-function cycleNote(name: string | undefined): string {
-  return `<span class=cy>↻ recursive: repeats ${escapeHtml(name ?? "a parent")} above</span>`;
+function valuesNote(lead: string, values: unknown[] | undefined): Html[] {
+  const codes = values?.map((value) => html`<code>${text(value)}</code>`);
+  return codes === undefined ? [] : [html`${lead} ${join(codes, " ")}`];
 }
 
-interface FieldRow {
+/** Enum values and constraint keywords of one schema. */
+function notesOf(schema: SchemaObject): Html[] {
+  const keywords = NOTED.filter((keyword) => schema[keyword] !== undefined);
+  return [
+    ...valuesNote("One of:", schema.enum),
+    ...keywords.map((keyword) => html`${keyword}: <code>${text(schema[keyword])}</code>`),
+  ];
+}
+
+function notesLine(notes: readonly Html[]): Html | false {
+  return notes.length > 0 && html`<div class=nt>${join(notes, " · ")}</div>`;
+}
+
+interface Row {
   path: string;
   required: boolean;
-  type: string;
-  description: string;
-  notes: string[];
+  type: Html;
+  description: Html[];
+  notes: Html[];
 }
 
-/** Lists the fields below a schema as rows, walking objects, arrays, maps and unions. */
-function collectFields(
-  root: unknown,
-  resolved: Resolved,
+/**
+ * Lists the fields below a schema as rows, walking objects, arrays, maps and unions. What is
+ * said of the schema itself (it recurs, it nests too deep, its items' values) goes to `notes`.
+ */
+function collectRows(
+  doc: OpenAPIObject,
+  { schema, seen, cycle, name }: Resolved,
   path: string,
   depth: number,
-  notes: string[],
-  rows: FieldRow[],
+  notes: Html[],
+  rows: Row[],
 ): void {
-  if (resolved.cycle) {
-    notes.push(cycleNote(resolved.name));
+  if (cycle) {
+    notes.push(html`<span class=cy>↻ recursive: repeats ${name} above</span>`);
     return;
   }
-  const { schema, stack } = resolved;
-  const nests = isRecord(schema.properties) || schema.items !== undefined ||
-    isRecord(schema.additionalProperties) || alternatives(schema).length > 0;
-  if (!nests) return;
+  const map = isObject(schema.additionalProperties) ? schema.additionalProperties : undefined;
+  const options = schema.anyOf ?? schema.oneOf ?? [];
+  if (!schema.properties && !schema.items && !map && options.length === 0) return;
   if (depth >= MAX_DEPTH) {
-    notes.push("<span class=cy>nested too deep to list here</span>");
+    notes.push(html`<span class=cy>nested too deep to list here</span>`);
     return;
   }
-  if (isRecord(schema.properties)) {
-    const required = Array.isArray(schema.required) ? schema.required : [];
-    for (const [key, child] of Object.entries(schema.properties)) {
-      if (rows.length >= MAX_ROWS) return;
-      const field = resolve(root, child, stack);
-      const row: FieldRow = {
-        path: path === "" ? key : `${path}.${key}`,
-        required: required.includes(key),
-        type: fullType(root, field),
-        description: prose(field.schema.description),
-        notes: notesFor(field.schema),
-      };
-      rows.push(row);
-      collectFields(root, field, row.path, depth + 1, row.notes, rows);
+  for (const [key, child] of Object.entries(schema.properties ?? {})) {
+    const field = resolve(doc, child, seen);
+    const row: Row = {
+      path: path === "" ? key : `${path}.${key}`,
+      required: schema.required?.includes(key) ?? false,
+      type: fieldType(doc, field),
+      description: prose(field.schema.description),
+      notes: notesOf(field.schema),
+    };
+    rows.push(row);
+    collectRows(doc, field, row.path, depth + 1, row.notes, rows);
+  }
+  if (schema.items) {
+    const items = resolve(doc, schema.items, seen);
+    notes.push(...valuesNote("Each one of:", items.schema.enum));
+    collectRows(doc, items, `${path}[]`, depth + 1, notes, rows);
+  }
+  if (map) collectRows(doc, resolve(doc, map, seen), `${path}{key}`, depth + 1, notes, rows);
+  for (const option of options) {
+    collectRows(doc, resolve(doc, option, seen), path, depth, notes, rows);
+  }
+}
+
+function requiredMark(required = false): Html {
+  return required ? html`<span class=rq>required</span>` : html`<span class=mu>optional</span>`;
+}
+
+function table(head: readonly string[], rows: readonly HtmlPart[][]): Html {
+  const headings = head.map((cell) => html`<th>${cell}</th>`);
+  const body = rows.map((cells) => html`<tr>${cells.map((cell) => html`<td>${cell}</td>`)}</tr>`);
+  return html`
+    <div class=tw>
+      <table>
+        <thead>
+          <tr>${headings}</tr>
+        </thead>
+        <tbody>${body}</tbody>
+      </table>
+    </div>
+  `;
+}
+
+/** A field's path, its parents muted: `customer.` then `email`. */
+function fieldPath(path: string): Html {
+  const cut = Math.max(path.lastIndexOf("."), path.lastIndexOf("]")) + 1;
+  // <wbr> lets a long path wrap between its segments rather than inside a name.
+  const parents = path.slice(0, cut).split(/(?<=[.\]])/).map((part) => html`${part}<wbr>`);
+  return html`<code><span class=mu>${parents}</span>${path.slice(cut)}</code>`;
+}
+
+function fieldTable(rows: readonly Row[]): Html {
+  const cells = rows.map((row) => [
+    fieldPath(row.path),
+    row.type,
+    requiredMark(row.required),
+    [row.description, notesLine(row.notes)],
+  ]);
+  return table(["Field", "Type", "Required", "Description"], cells);
+}
+
+function exampleBlock(example: unknown): Html | false {
+  return example !== undefined &&
+    html`
+      <p class=mu>Example</p>
+      <pre><code>${JSON.stringify(example, null, 2)}</code></pre>
+    `;
+}
+
+/** The example a media type carries itself: `example`, else the first of `examples`. */
+function ownExample(doc: OpenAPIObject, media: MediaTypeObject): unknown {
+  const first = Object.values(media.examples ?? {})[0];
+  return media.example ?? (first && deref(doc, first)?.value);
+}
+
+/**
+ * One body: its media type, type, fields and example (its own, else its schema's). Success
+ * bodies can be long, so their fields fold away; request and error fields stay in view.
+ */
+function bodyBlock(doc: OpenAPIObject, type: string, media: MediaTypeObject, fold: boolean): Html {
+  const resolved = resolve(doc, media.schema);
+  const { schema } = resolved;
+  const notes = notesOf({ ...schema, example: undefined }); // the example is shown in full
+  const rows: Row[] = [];
+  collectRows(doc, resolved, "", 0, notes, rows);
+  const fields = fold
+    ? html`<details><summary>${rows.length} fields</summary>${fieldTable(rows)}</details>`
+    : fieldTable(rows);
+  const example = ownExample(doc, media) ?? schema.example ?? schema.examples?.[0];
+  return html`<p>${type && html`<code>${type}</code>`} ${fieldType(doc, resolved)}</p>
+    ${notesLine(notes)} ${rows.length > 0 && fields} ${exampleBlock(example)}`;
+}
+
+/**
+ * One response status. An error body whose schema is a component links to that schema's
+ * fields, listed once under "Errors" (its ref is added to `shared`), and shows only this
+ * status's own example, never one from the schema that every status shares.
+ */
+function responseBlock(
+  doc: OpenAPIObject,
+  id: string,
+  status: string,
+  response: ResponseObject,
+  shared: Set<string>,
+): Html {
+  const isError = !/^[123]/.test(status); // 4XX, 5XX and `default`
+  const bodies = Object.entries(response.content ?? {}).map(([type, media]) => {
+    const ref = media.schema && isReference(media.schema) ? media.schema.$ref : "";
+    if (!isError || !ref.startsWith("#/components/schemas/")) {
+      return bodyBlock(doc, type, media, !isError);
     }
-  }
-  if (schema.items !== undefined) {
-    const items = resolve(root, schema.items, stack);
-    notes.push(...enumNote(items.schema, "Each one of:"));
-    collectFields(root, items, `${path}[]`, depth + 1, notes, rows);
-  }
-  if (isRecord(schema.additionalProperties)) {
-    const values = resolve(root, schema.additionalProperties, stack);
-    collectFields(root, values, `${path}{key}`, depth + 1, notes, rows);
-  }
-  for (const option of alternatives(schema)) {
-    collectFields(root, resolve(root, option, stack), path, depth, notes, rows);
-  }
+    shared.add(ref);
+    const name = pointer(ref).at(-1);
+    const link = html`<a href="#schema-${name}">${name}</a>`;
+    return html`<p><code>${type}</code> ${link}</p>${exampleBlock(ownExample(doc, media))}`;
+  });
+  const kind = /^[1-5]/.test(status) ? `s${status[0]}` : "sd";
+  const description = prose(response.description);
+  const head = html`<span class="st ${kind}">${status}</span><div>${description}</div>`;
+  return html`<div class=rs id="${id}"><div class=rh>${head}</div>${bodies}</div>`;
 }
 
-function requiredCell(required: boolean): string {
-  return required ? "<span class=rq>required</span>" : "<span class=mu>optional</span>";
+/** Path-level parameters, overridden by the operation's own of the same name and location. */
+function parametersBlock(doc: OpenAPIObject, { pathItem, operation }: Operation): Html | false {
+  const byKey = new Map<string, ParameterObject>();
+  for (const item of [...pathItem.parameters ?? [], ...operation.parameters ?? []]) {
+    const parameter = deref(doc, item);
+    if (parameter !== undefined) byKey.set(`${parameter.in} ${parameter.name}`, parameter);
+  }
+  const rows = [...byKey.values()].map((parameter) => {
+    const resolved = resolve(doc, parameter.schema);
+    const { example = resolved.schema.example, description = resolved.schema.description } =
+      parameter;
+    return [
+      html`<code>${parameter.name}</code>`,
+      parameter.in,
+      fieldType(doc, resolved),
+      requiredMark(parameter.required),
+      [prose(description), notesLine(notesOf({ ...resolved.schema, example }))],
+    ];
+  });
+  const head = ["Name", "In", "Type", "Required", "Description"];
+  return rows.length > 0 && html`<h3>Parameters</h3>${table(head, rows)}`;
 }
 
-function notesHtml(notes: readonly string[]): string {
-  return notes.length > 0 ? `<div class=nt>${notes.join(" · ")}</div>` : "";
-}
-
-function table(head: readonly string[], rows: readonly string[]): string {
-  return `<div class=tw><table><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr>` +
-    `</thead><tbody>${rows.join("")}</tbody></table></div>`;
-}
-
-function fieldTable(rows: readonly FieldRow[]): string {
-  return table(
-    ["Field", "Type", "Required", "Description"],
-    rows.map((row) => {
-      const cut = Math.max(row.path.lastIndexOf("."), row.path.lastIndexOf("]")) + 1;
-      // <wbr> lets a long dotted path wrap between segments rather than inside a name.
-      const parent = escapeHtml(row.path.slice(0, cut)).replace(/[.\]]/g, "$&<wbr>");
-      const name = (parent ? `<span class=mu>${parent}</span>` : "") +
-        escapeHtml(row.path.slice(cut));
-      const description = row.description + notesHtml(row.notes);
-      return `<tr><td><code>${name}</code></td><td>${row.type}</td>` +
-        `<td>${requiredCell(row.required)}</td><td>${description}</td></tr>`;
-    }),
+function requestBodyBlock(doc: OpenAPIObject, operation: OperationObject): Html | false {
+  const body = deref(doc, operation.requestBody);
+  if (body === undefined) return false;
+  const required = body.required === true && html`<span class=rq>required</span>`;
+  const bodies = Object.entries(body.content ?? {}).map(([type, media]) =>
+    bodyBlock(doc, type, media, false)
   );
-}
-
-function pickExample(media: Json, schema: Json): unknown {
-  if ("example" in media) return media.example;
-  if (isRecord(media.examples)) {
-    const first = Object.values(media.examples)[0];
-    if (isRecord(first) && "value" in first) return first.value;
-  }
-  if ("example" in schema) return schema.example;
-  return Array.isArray(schema.examples) ? schema.examples[0] : undefined;
-}
-
-/** One media type: its type line, field table and example. */
-function mediaBlock(root: unknown, mediaType: string, media: unknown, collapse: boolean): string {
-  const body = isRecord(media) ? media : {};
-  const resolved = resolve(root, body.schema, []);
-  const notes = notesFor(withoutExample(resolved.schema));
-  const rows: FieldRow[] = [];
-  collectFields(root, resolved, "", 0, notes, rows);
-  if (rows.length >= MAX_ROWS) notes.push(`Only the first ${MAX_ROWS} fields are listed.`);
-  let html = `<p><code>${escapeHtml(mediaType)}</code> ${fullType(root, resolved)}</p>` +
-    notesHtml(notes);
-  if (rows.length > 0) {
-    // Success bodies can be long; they fold away, while error fields stay in view.
-    html += collapse
-      ? `<details><summary>${rows.length} fields</summary>${fieldTable(rows)}</details>`
-      : fieldTable(rows);
-  }
-  const example = pickExample(body, resolved.schema);
-  const shown = example === undefined ? undefined : toJson(example, 2);
-  if (shown !== undefined) {
-    html += `<p class=mu>Example</p><pre><code>${escapeHtml(shown)}</code></pre>`;
-  }
-  return html;
-}
-
-// The example is shown in full below the table, so the type line does not repeat it.
-function withoutExample(schema: Json): Json {
-  return Object.fromEntries(Object.entries(schema).filter(([key]) => key !== "example"));
-}
-
-function contentBlocks(root: unknown, content: unknown, collapse: boolean): string {
-  if (!isRecord(content)) return "";
-  return Object.entries(content).map(([type, media]) => mediaBlock(root, type, media, collapse))
-    .join("");
-}
-
-function parametersBlock(root: unknown, parameters: readonly Json[]): string {
-  if (parameters.length === 0) return "";
-  return "<h3>Parameters</h3>" + table(
-    ["Name", "In", "Type", "Required", "Description"],
-    parameters.map((parameter) => {
-      const resolved = resolve(root, parameter.schema, []);
-      const notes = notesFor(resolved.schema);
-      if ("example" in parameter) {
-        notes.push(`example: <code>${escapeHtml(clip(toJson(parameter.example) ?? ""))}</code>`);
-      }
-      const description = prose(parameter.description ?? resolved.schema.description);
-      return `<tr><td><code>${escapeHtml(asString(parameter.name) ?? "")}</code></td>` +
-        `<td>${escapeHtml(asString(parameter.in) ?? "")}</td><td>${fullType(root, resolved)}</td>` +
-        `<td>${requiredCell(parameter.required === true)}</td>` +
-        `<td>${description}${notesHtml(notes)}</td></tr>`;
-    }),
-  );
-}
-
-/** Path-level parameters, overridden by the operation's own with the same name and location. */
-function mergeParameters(root: unknown, shared: unknown, own: unknown): Json[] {
-  const byKey = new Map<string, Json>();
-  for (const list of [shared, own]) {
-    if (!Array.isArray(list)) continue;
-    for (const item of list) {
-      const parameter = deref(root, item);
-      if (parameter) byKey.set(`${parameter.in}\u0000${parameter.name}`, parameter);
-    }
-  }
-  return [...byKey.values()];
-}
-
-function requestBodyBlock(root: unknown, value: unknown): string {
-  const body = deref(root, value);
-  if (!body) return "";
-  const marker = body.required === true ? " <span class=rq>required</span>" : "";
-  return `<h3>Request body${marker}</h3>${prose(body.description)}` +
-    contentBlocks(root, body.content, false);
-}
-
-function responsesBlock(root: unknown, value: unknown): string {
-  if (!isRecord(value)) return "";
-  return "<h3>Responses</h3>" + Object.entries(value).map(([status, raw]) => {
-    const response = deref(root, raw) ?? {};
-    const kind = /^[1-5]/.test(status) ? `s${status[0]}` : "sd";
-    const isError = kind !== "s1" && kind !== "s2" && kind !== "s3";
-    return `<div class=rh><span class="st ${kind}">${escapeHtml(status)}</span>` +
-      `<div>${prose(response.description)}</div></div>` +
-      contentBlocks(root, response.content, !isError);
-  }).join("");
+  return html`<h3>Request body ${required}</h3>${prose(body.description)}${bodies}`;
 }
 
 interface Operation {
   method: string;
+  /** The path with the first server's URL in front. */
   path: string;
+  /** A unique id for the operation's section. */
   anchor: string;
-  pathItem: Json;
-  operation: Json;
+  pathItem: PathItemObject;
+  operation: OperationObject;
 }
 
 function slugify(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "operation";
 }
 
-/** Every operation in document order, with its full path and a unique anchor. */
-function listOperations(doc: OpenApiDocument): Operation[] {
-  const server = asString(doc.servers?.[0]?.url)?.replace(/\/+$/, "") ?? "";
+/** Every operation, path by path, with its full path and a unique anchor. */
+function listOperations(doc: OpenAPIObject): Operation[] {
+  const server = doc.servers?.[0]?.url.replace(/\/+$/, "") ?? "";
   const used = new Map<string, number>();
-  const operations: Operation[] = [];
-  if (!isRecord(doc.paths)) return operations;
-  for (const [path, pathItem] of Object.entries(doc.paths)) {
-    if (!isRecord(pathItem)) continue;
-    for (const [method, operation] of Object.entries(pathItem)) {
-      if (!METHODS.has(method) || !isRecord(operation)) continue;
-      const slug = slugify(asString(operation.operationId) ?? `${method} ${path}`);
+  return Object.entries(doc.paths ?? {}).flatMap(([path, pathItem]) =>
+    METHODS.flatMap((method) => {
+      const operation = pathItem[method];
+      if (operation === undefined) return [];
+      const slug = slugify(operation.operationId ?? `${method} ${path}`);
       const count = (used.get(slug) ?? 0) + 1;
       used.set(slug, count);
       const anchor = `op-${slug}${count > 1 ? `-${count}` : ""}`;
-      operations.push({ method, path: server + path, anchor, pathItem, operation });
-    }
-  }
-  return operations;
+      return [{ method, path: server + path, anchor, pathItem, operation }];
+    })
+  );
 }
 
-function methodBadge(method: string): string {
-  return `<span class="m ${method}">${method}</span>`;
+/** The method badge and the path, its `{param}` segments in bold. */
+function route({ method, path }: Operation): Html {
+  const segments = marked(path, /(\{[^}]*\})/, (param) => html`<b>${param}</b>`);
+  return html`<span class="m ${method}">${method}</span> <code>${segments}</code>`;
 }
 
-/** Escapes a path template and marks `{param}` segments. */
-function pathHtml(path: string): string {
-  return `<code>${escapeHtml(path).replace(/\{[^}]*\}/g, "<b>$&</b>")}</code>`;
+function operationSection(doc: OpenAPIObject, op: Operation, shared: Set<string>): Html {
+  const { operation, anchor } = op;
+  const tags = (operation.tags ?? []).map((tag) => html`<span class=tg>${tag}</span>`);
+  const deprecated = operation.deprecated === true && html`<span class=rq>deprecated</span>`;
+  const id = operation.operationId && html`<span class=mu>${operation.operationId}</span>`;
+  const responses = Object.entries(operation.responses ?? {}).map(([status, value]) => {
+    const response = deref<ResponseObject>(doc, value);
+    return response && responseBlock(doc, `${anchor}-${status}`, status, response, shared);
+  });
+  return html`<section id="${anchor}">
+    <h2>${operation.summary ?? `${op.method} ${op.path}`}</h2>
+    <div class=op>${route(op)} ${tags} ${deprecated} ${id}</div>
+    ${prose(operation.description)} ${parametersBlock(doc, op)} ${requestBodyBlock(doc, operation)}
+    <h3>Responses</h3>
+    ${responses}
+  </section>`;
 }
 
-function operationSection(root: unknown, op: Operation): string {
-  const { operation } = op;
-  const summary = asString(operation.summary);
-  const tags = Array.isArray(operation.tags)
-    ? operation.tags.filter((t) => typeof t === "string")
-    : [];
-  const id = asString(operation.operationId);
-  return `<section id="${op.anchor}"><h2>${escapeHtml(summary ?? `${op.method} ${op.path}`)}</h2>` +
-    `<div class=op>${methodBadge(op.method)} ${pathHtml(op.path)}` +
-    tags.map((tag) => `<span class=tg>${escapeHtml(tag)}</span>`).join("") +
-    (operation.deprecated === true ? "<span class=rq>deprecated</span>" : "") +
-    (id ? `<span class=mu>${escapeHtml(id)}</span>` : "") + "</div>" +
-    prose(operation.description) +
-    parametersBlock(root, mergeParameters(root, op.pathItem.parameters, operation.parameters)) +
-    requestBodyBlock(root, operation.requestBody) +
-    responsesBlock(root, operation.responses) + "</section>";
+/** The fields of each shared error schema, once for the whole page. */
+function errorsSection(doc: OpenAPIObject, shared: ReadonlySet<string>): Html | false {
+  const schemas = [...shared].map((ref) => {
+    const body = bodyBlock(doc, "", { schema: { $ref: ref } }, false);
+    return html`<div id="schema-${pointer(ref).at(-1)}">${body}</div>`;
+  });
+  return schemas.length > 0 && html`<section id="errors">
+    <h2>Errors</h2>
+    <p>
+      The error statuses of every operation answer with this body; each operation shows, per
+      status, an example of its own.
+    </p>
+    ${schemas}
+  </section>`;
 }
 
 /**
  * Renders a complete, self-contained HTML5 docs page from an OpenAPI 3.1 document: a table of
- * contents, then per operation its method, full path, summary, description, parameters, request
- * body fields, example and responses. `$ref`s to local components are resolved; recursive
- * schemas are marked rather than expanded.
- *
- * The page has no scripts and loads nothing; it carries a Content-Security-Policy that forbids
- * both, and every string from the document is HTML-escaped.
+ * contents; per operation its method, full path, description, parameters, request body
+ * (fields and example) and each response status with its own example; then, once, the fields
+ * of the error schemas the responses share. Local `$ref`s are resolved; recursive schemas are
+ * marked rather than expanded. Every string from the document is escaped, and the page's
+ * `<meta>` policy ({@linkcode DOCS_PAGE_POLICY}) lets it load and run nothing.
  *
  * @param doc The document, e.g. from `app.getOpenAPI31Document(...)`.
  * @param options Page options.
@@ -650,41 +486,53 @@ function operationSection(root: unknown, op: Operation): string {
  * @example Serve the docs of an OpenAPIHono app
  * ```ts
  * import { OpenAPIHono } from "@hono/zod-openapi";
- * import { renderDocsPage } from "./docs_page.ts";
+ * import { DOCS_PAGE_POLICY, renderDocsPage } from "./docs_page.ts";
  *
  * const app = new OpenAPIHono();
  * const info = { title: "Onramp", version: "1" };
  * app.doc31("/openapi.json", { openapi: "3.1.0", info });
  * app.get("/docs", (c) => {
  *   const doc = app.getOpenAPI31Document({ openapi: "3.1.0", info });
+ *   c.header("Content-Security-Policy", DOCS_PAGE_POLICY);
  *   return c.html(renderDocsPage(doc, { specPath: "/openapi.json" }));
  * });
  * ```
  */
-export function renderDocsPage(doc: OpenApiDocument, options: DocsPageOptions): string {
-  const root: unknown = doc;
-  const info: Json = isRecord(doc.info) ? doc.info : {};
-  const title = options.title ?? asString(info.title) ?? "API";
-  const version = asString(info.version);
-  const server = asString(doc.servers?.[0]?.url);
+export function renderDocsPage(doc: OpenAPIObject, options: DocsPageOptions): string {
+  const { title = doc.info.title, specPath } = options;
+  const server = doc.servers?.[0]?.url;
   const operations = listOperations(doc);
-  const contents = operations.map((op) =>
-    `<li><a href="#${op.anchor}">${methodBadge(op.method)} ${pathHtml(op.path)}</a>` +
-    (asString(op.operation.summary)
-      ? ` <span class=mu>${escapeHtml(String(op.operation.summary))}</span>`
-      : "") +
-    "</li>"
-  ).join("");
-  return "<!doctype html>\n<html lang=en><head><meta charset=utf-8>" +
-    '<meta name=viewport content="width=device-width,initial-scale=1">' +
-    `<meta http-equiv=Content-Security-Policy content="${CSP}">` +
-    `<title>${escapeHtml(title)}</title><style>${CSS}</style></head><body><main><header>` +
-    `<h1>${escapeHtml(title)}</h1><p class=mu>` +
-    (version ? `Version ${escapeHtml(version)}` : "") +
-    (server ? ` · Base path <code>${escapeHtml(server)}</code>` : "") + "</p>" +
-    prose(info.description) +
-    `<p><a href="${escapeHtml(options.specPath)}">OpenAPI document (JSON)</a></p></header>` +
-    `<nav><h2>Operations</h2><ol>${contents}</ol></nav>` +
-    operations.map((op) => operationSection(root, op)).join("") +
-    "</main></body></html>\n";
+  const shared = new Set<string>();
+  const sections = operations.map((op) => operationSection(doc, op, shared));
+  const errors = errorsSection(doc, shared);
+  const contents = operations.map((op) => {
+    const link = html`<a href="#${op.anchor}">${route(op)}</a>`;
+    return html`<li>${link} <span class=mu>${op.operation.summary}</span></li>`;
+  });
+  const base = server && html`· Base path <code>${server}</code>`;
+  // The policy and style sheet are this module's own constants; escaping would break them.
+  return "<!doctype html>\n" + html`<html lang=en>
+  <head>
+    <meta charset=utf-8>
+    <meta name=viewport content="width=device-width,initial-scale=1">
+    <meta http-equiv=Content-Security-Policy content="${raw(DOCS_PAGE_POLICY)}">
+    <title>${title}</title>
+    <style>${raw(CSS)}</style>
+  </head>
+  <body>
+    <main>
+      <header>
+        <h1>${title}</h1>
+        <p class=mu>Version ${doc.info.version} ${base}</p>
+        ${prose(doc.info.description)}
+        <p><a href="${specPath}">OpenAPI document (JSON)</a></p>
+      </header>
+      <nav>
+        <h2>Operations</h2>
+        <ol>${contents} ${errors && html`<li><a href="#errors">Errors</a></li>`}</ol>
+      </nav>
+      ${sections} ${errors}
+    </main>
+  </body>
+</html>`;
 }

@@ -1,22 +1,31 @@
 import {
   assert,
+  assertEquals,
   assertFalse,
   assertMatch,
   assertNotMatch,
   assertStringIncludes,
 } from "@std/assert";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { type OpenApiDocument, renderDocsPage } from "../../routes/docs_page.ts";
+import { Hono } from "hono";
+import type { OpenAPIObject, SchemaObject } from "openapi3-ts/oas31";
+import { DOCS_PAGE_POLICY, renderDocsPage } from "../../routes/docs_page.ts";
+import { cryptoOnramp } from "../../routes/onramp_app.ts";
+import { documentedError, type ErrorStatus } from "../../routes/_responses.ts";
+import { SECRET_KEY } from "../_helpers/onramp_app.ts";
 
 const XSS = "<script>alert(1)</script>";
 const BODY_EXAMPLE = { amount: "10", network: "ethereum", note: XSS };
+const HOSTILE_ERROR = {
+  error: { type: "invalid_request_error", code: "parameter_missing", message: `</pre>${XSS}` },
+};
 
 const errorContent = {
   "application/json": { schema: { $ref: "#/components/schemas/StripeError" } },
 };
 
 /** A hand-built document: a POST with a rich body and a GET with path and query parameters. */
-const doc: OpenApiDocument = {
+const doc: OpenAPIObject = {
   openapi: "3.1.0",
   info: {
     title: `It's ${XSS}`,
@@ -52,8 +61,16 @@ const doc: OpenApiDocument = {
               },
             },
           },
-          "400": { description: "Invalid request.", content: errorContent },
-          "502": { description: "Stripe failed.", content: errorContent },
+          "400": {
+            description: "Invalid request.",
+            content: {
+              "application/json": {
+                schema: { $ref: "#/components/schemas/StripeError" },
+                example: HOSTILE_ERROR,
+              },
+            },
+          },
+          "502": { description: `Stripe failed ${XSS}`, content: errorContent },
         },
       },
     },
@@ -135,11 +152,14 @@ const doc: OpenApiDocument = {
 
 const html = renderDocsPage(doc, { specPath: "/onramp/openapi.json" });
 
-/** What a reader sees: tags dropped, table cells separated by " | ", entities decoded. */
+/**
+ * What a reader sees: tags dropped, table cells separated by " | ", entities decoded and, as a
+ * browser lays text out, each run of white space shown as one space.
+ */
 function visibleText(markup: string): string {
   return markup.replaceAll("</td>", " | ").replace(/<[^>]*>/g, "")
     .replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"')
-    .replaceAll("&#39;", "'").replaceAll("&amp;", "&");
+    .replaceAll("&#39;", "'").replaceAll("&amp;", "&").replace(/\s+/g, " ").trim();
 }
 
 /** The visible text of every table row of `markup`. */
@@ -154,11 +174,28 @@ function rowFor(markup: string, name: string): string {
   return row;
 }
 
-/** The markup of one operation's section, found by its anchor. */
+/** The markup of one section (an operation's, or the errors'), found by its anchor. */
 function section(markup: string, anchor: string): string {
   const match = markup.match(new RegExp(`<section id="${anchor}">[\\s\\S]*?</section>`));
   assert(match !== null, `no section #${anchor}`);
   return match[0];
+}
+
+/** The markup of one response status of an operation, up to the next status. */
+function response(markup: string, anchor: string, status: string): string {
+  const operation = section(markup, anchor);
+  const start = operation.indexOf(`id="${anchor}-${status}"`);
+  assert(start !== -1, `no status ${status} in #${anchor}`);
+  const next = operation.indexOf("<div class=rs ", start);
+  return operation.slice(start, next === -1 ? undefined : next);
+}
+
+/** The docs page of the real sub-app, mounted at /onramp. */
+async function onrampPage(): Promise<string> {
+  const app = new Hono().route("/onramp", cryptoOnramp({ stripeSecretKey: SECRET_KEY }));
+  const res = await app.request("/onramp/docs");
+  assertEquals(res.status, 200);
+  return await res.text();
 }
 
 Deno.test("renderDocsPage() starts with an HTML5 doctype", () => {
@@ -229,9 +266,10 @@ Deno.test("renderDocsPage() marks a self-referencing schema as recursive instead
 });
 
 Deno.test("renderDocsPage() stops at a depth limit on deeply nested inline objects", () => {
-  let schema: Record<string, unknown> = { type: "string" };
+  let schema: SchemaObject = { type: "string" };
   for (let i = 0; i < 20; i++) schema = { type: "object", properties: { a: schema } };
   const page = renderDocsPage({
+    openapi: "3.1.0",
     info: { title: "t", version: "1" },
     paths: {
       "/deep": {
@@ -246,7 +284,10 @@ Deno.test("renderDocsPage() stops at a depth limit on deeply nested inline objec
 Deno.test("renderDocsPage() pretty-prints the request body example", () => {
   const example = JSON.stringify(BODY_EXAMPLE, null, 2);
   assertStringIncludes(example, "\n  ");
-  assertStringIncludes(visibleText(section(html, "op-createsession")), example);
+  assertStringIncludes(
+    visibleText(section(html, "op-createsession")),
+    example.replace(/\s+/g, " "),
+  );
   assertStringIncludes(html, "<pre><code>{\n  &quot;amount&quot;: &quot;10&quot;,\n");
 });
 
@@ -258,16 +299,22 @@ Deno.test("renderDocsPage() lists parameters with location, type and required ma
   assertStringIncludes(rowFor(get, "expand"), "One of: quote wallet");
 });
 
-Deno.test("renderDocsPage() shows every response status, with error fields in view", () => {
+Deno.test("renderDocsPage() shows every response status and links error bodies to their fields", () => {
   for (const anchor of ["op-createsession", "op-get-sessions-id"]) {
     const markup = section(html, anchor);
     for (const status of ["200", "400", "502"]) assertStringIncludes(markup, `>${status}</span>`);
-    // Error fields are never folded away inside <details>.
-    const errors = markup.slice(markup.indexOf(">400</span>"));
-    assertFalse(errors.includes("<details>"));
-    assertStringIncludes(rowFor(errors, "error.message"), "| required |");
-    assertStringIncludes(rowFor(errors, "error.param"), "| optional |");
+    for (const status of ["400", "502"]) {
+      assertStringIncludes(response(html, anchor, status), '<a href="#schema-StripeError">');
+    }
+    assertEquals(rowTexts(markup).filter((row) => row.startsWith("error.")), []);
   }
+  // The shared fields are listed in the Errors section, never folded away inside <details>.
+  const errors = section(html, "errors");
+  assertStringIncludes(errors, '<div id="schema-StripeError">');
+  assertFalse(errors.includes("<details>"));
+  assertStringIncludes(rowFor(errors, "error.message"), "| required |");
+  assertStringIncludes(rowFor(errors, "error.param"), "| optional |");
+  assertStringIncludes(html, '<a href="#errors">Errors</a>');
   const success = section(html, "op-createsession");
   assertMatch(success, /<details><summary>2 fields<\/summary>[\s\S]*client_secret/);
 });
@@ -290,11 +337,36 @@ Deno.test("renderDocsPage() escapes every string from the document", () => {
   assertStringIncludes(html, "&quot;note&quot;: &quot;&lt;script&gt;"); // the example
 });
 
+Deno.test("renderDocsPage() escapes a hostile error example and status description", () => {
+  const invalid = response(html, "op-createsession", "400");
+  assertStringIncludes(invalid, "&quot;message&quot;: &quot;&lt;/pre&gt;&lt;script&gt;alert(1)");
+  assertFalse(invalid.includes("</pre><script>"));
+  const failed = response(html, "op-createsession", "502");
+  assertStringIncludes(failed, "<p>Stripe failed &lt;script&gt;alert(1)&lt;/script&gt;</p>");
+});
+
+Deno.test("renderDocsPage() shows a status no example but its own, never the schema's", () => {
+  const StripeError = { ...doc.components?.schemas?.StripeError, example: { error: "shared" } };
+  const page = renderDocsPage({
+    ...doc,
+    components: { schemas: { ...doc.components?.schemas, StripeError } },
+  }, { specPath: "/openapi.json" });
+  assertStringIncludes(response(page, "op-createsession", "400"), "parameter_missing");
+  const failed = response(page, "op-createsession", "502");
+  assertFalse(failed.includes("Example"));
+  assertFalse(failed.includes("shared"));
+  assertFalse(failed.includes("parameter_missing"));
+});
+
 Deno.test("renderDocsPage() loads no external resource and runs no script", () => {
   assertNotMatch(html, /\b(?:src|href|action)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|\/\/)/i);
   assertNotMatch(html, /<(?:script|link|img|iframe|object|embed)\b/i);
   assertNotMatch(html, /@import|url\(/i);
-  assertStringIncludes(html, "default-src 'none'");
+  assertStringIncludes(
+    html,
+    `<meta http-equiv=Content-Security-Policy content="${DOCS_PAGE_POLICY}">`,
+  );
+  assertStringIncludes(DOCS_PAGE_POLICY, "default-src 'none'");
 });
 
 Deno.test("renderDocsPage() uses options.title over the document's title", () => {
@@ -303,7 +375,9 @@ Deno.test("renderDocsPage() uses options.title over the document's title", () =>
 });
 
 Deno.test("renderDocsPage() adds under 6 KB of CSS and markup to an empty document", () => {
-  const page = renderDocsPage({ info: { title: "t", version: "1" } }, { specPath: "/o" });
+  const page = renderDocsPage({ openapi: "3.1.0", info: { title: "t", version: "1" } }, {
+    specPath: "/o",
+  });
   assert(page.length < 6 * 1024, `overhead is ${page.length} bytes`);
 });
 
@@ -335,4 +409,64 @@ Deno.test("renderDocsPage() shows component fields of a document from @hono/zod-
   assertStringIncludes(rowFor(page, "networks"), "Each one of: ethereum solana");
   assertStringIncludes(rowFor(page, "wallet.address"), "| required |");
   assertStringIncludes(visibleText(page), "application/json CreateBody object");
+});
+
+Deno.test("the onramp docs page shows every route and documented status", async () => {
+  const page = await onrampPage();
+  const expected: Record<string, string[]> = {
+    "op-createonrampsession": [
+      "200",
+      "400",
+      "401",
+      "403",
+      "413",
+      "415",
+      "429",
+      "500",
+      "502",
+      "503",
+      "504",
+    ],
+    "op-retrieveonrampsession": ["200", "400", "404", "429", "500", "502", "503", "504"],
+    "op-getonrampquotes": ["200", "400", "429", "500", "502", "503", "504"],
+  };
+  for (const [anchor, statuses] of Object.entries(expected)) {
+    for (const status of statuses) {
+      assertStringIncludes(response(page, anchor, status), `>${status}</span>`);
+    }
+  }
+});
+
+Deno.test("the onramp docs page lists the error fields once for the whole page", async () => {
+  const page = await onrampPage();
+  const rows = rowTexts(page);
+  for (const field of ["error", "error.type", "error.code", "error.param", "error.message"]) {
+    assertEquals(rows.filter((row) => row.startsWith(`${field} | `)).length, 1, field);
+  }
+  assertEquals(rows.filter((row) => row.startsWith("error.retryable | ")).length, 1);
+  assertStringIncludes(rowFor(section(page, "errors"), "error.retryable"), "| optional |");
+});
+
+Deno.test("the onramp docs page shows each error status with its own example", async () => {
+  const page = await onrampPage();
+  const operations = ["op-createonrampsession", "op-retrieveonrampsession", "op-getonrampquotes"];
+  const statuses: ErrorStatus[] = [400, 401, 403, 404, 413, 415, 429, 500, 502, 503, 504];
+  for (const anchor of operations) {
+    for (const status of statuses) {
+      if (!page.includes(`id="${anchor}-${status}"`)) continue;
+      const shown = visibleText(response(page, anchor, String(status)));
+      // Each message is unique to its status, so it tells whose example a block shows.
+      for (const other of statuses) {
+        const message = `"message": ${JSON.stringify(documentedError(other).message)}`;
+        if (other === status) assertStringIncludes(shown, message, `${anchor} ${status}`);
+        else assertFalse(shown.includes(message), `${anchor} ${status} shows ${other}'s example`);
+      }
+    }
+  }
+  const limited = visibleText(response(page, "op-createonrampsession", "429"));
+  assertStringIncludes(limited, '"code": "rate_limit"');
+  assertFalse(limited.includes("parameter_missing"));
+  const invalid = visibleText(response(page, "op-createonrampsession", "400"));
+  assertStringIncludes(invalid, '"code": "parameter_missing"');
+  assertStringIncludes(visibleText(response(page, "op-getonrampquotes", "502")), "upstream_error");
 });
