@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { assertPositiveInteger } from "../errors/option_checks.ts";
 
 /** What the runnable server needs to know. */
 export interface ServerConfig {
@@ -28,8 +29,8 @@ const nonEmpty = (value: string | undefined) =>
  *
  * @param get Looks a variable up by name.
  * @returns The settings.
- * @throws {TypeError} When the publishable key is not a `pk_…` key, or the rate limit is not a
- * positive integer.
+ * @throws {TypeError} When the publishable key is not a `pk_…` key.
+ * @throws {RangeError} When the rate limit is not a positive integer.
  */
 export function readServerConfig(get: (name: string) => string | undefined): ServerConfig {
   const publishableKey = nonEmpty(get("STRIPE_PUBLISHABLE_KEY"));
@@ -40,9 +41,11 @@ export function readServerConfig(get: (name: string) => string | undefined): Ser
   }
   const proxies = nonEmpty(get("TRUSTED_PROXIES"));
   const perMinute = nonEmpty(get("RATE_LIMIT_PER_MINUTE"));
-  if (perMinute !== undefined && !/^[1-9]\d*$/.test(perMinute)) {
-    throw new TypeError(
-      `Cannot start the onramp server as 'RATE_LIMIT_PER_MINUTE' must be a positive integer: current value is ${perMinute}`,
+  if (perMinute !== undefined) {
+    assertPositiveInteger(
+      "onramp server",
+      "RATE_LIMIT_PER_MINUTE",
+      /^\d+$/.test(perMinute) ? Number(perMinute) : perMinute,
     );
   }
   return {

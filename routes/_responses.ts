@@ -240,3 +240,12 @@ export const QuotesSchema = z.object({
   source_amount: z.string().openapi({ example: "100.00" }),
   source_currency: z.string().openapi({ example: "usd" }),
 }).openapi("OnrampQuotes");
+
+/** The answer to Stripe for a delivery it need not repeat. */
+export const WebhookReceivedSchema = z.object({
+  received: z.literal(true),
+  outcome: z.enum(["handled", "duplicate", "stale", "ignored"]).openapi({
+    description: "handled: the handler ran; duplicate: handled before; stale: older than the " +
+      "session's applied status; ignored: not a session event.",
+  }),
+}).openapi("WebhookReceived");

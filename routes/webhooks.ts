@@ -26,7 +26,7 @@ import {
   createSignatureVerifier,
   DEFAULT_TOLERANCE_SECONDS,
 } from "../webhooks/signature.ts";
-import { errorResponses } from "./_responses.ts";
+import { errorResponses, WebhookReceivedSchema } from "./_responses.ts";
 import { fromUpstream } from "./_from_upstream.ts";
 
 /**
@@ -104,14 +104,6 @@ const EventDocSchema = z.object({
   description: "Stripe's event for a session's new status (https://docs.stripe.com/api/events).",
 });
 
-const ReceivedSchema = z.object({
-  received: z.literal(true),
-  outcome: z.enum(["handled", "duplicate", "stale", "ignored"]).openapi({
-    description: "handled: the handler ran; duplicate: handled before; stale: older than the " +
-      "session's applied status; ignored: not a session event.",
-  }),
-}).openapi("WebhookReceived");
-
 const SIGNATURE_HEADER = {
   name: "Stripe-Signature",
   in: "header" as const,
@@ -137,7 +129,7 @@ function registerDocumentation(app: OpenAPIHono<OnrampEnv>): void {
     responses: {
       200: {
         description: "Received: handled, a duplicate, stale, or not a session event.",
-        content: { "application/json": { schema: ReceivedSchema } },
+        content: { "application/json": { schema: WebhookReceivedSchema } },
       },
       ...errorResponses(400, 409, 413, 500, 502, 503, 504),
     },
