@@ -11,14 +11,14 @@
 import { assert, assertEquals } from "@std/assert";
 import { serveStripeMock } from "../../mock/serve_mock.ts";
 import { createStripeMock, type StripeMock } from "../../mock/stripe_mock.ts";
+import { startNginx } from "../_helpers/nginx.ts";
 import { type ProxyStyle, startReverseProxy } from "../_helpers/reverse_proxy.ts";
 import { spawnServer } from "../_helpers/spawn_server.ts";
 
 const SECRET = "sk_test_BehindProxySecretNeverShown";
-const TLS = {
-  cert: Deno.readTextFileSync(new URL("../_helpers/tls/localhost.crt", import.meta.url)),
-  key: Deno.readTextFileSync(new URL("../_helpers/tls/localhost.key", import.meta.url)),
-};
+const CERT = new URL("../_helpers/tls/localhost.crt", import.meta.url);
+const KEY = new URL("../_helpers/tls/localhost.key", import.meta.url);
+const TLS = { cert: Deno.readTextFileSync(CERT), key: Deno.readTextFileSync(KEY) };
 const CREATE = { source_amount: "100", destination_networks: ["ethereum"] };
 
 interface Setup {
@@ -27,6 +27,8 @@ interface Setup {
   serverPort: number;
   /** A proxy of the given style in front of the server, reached from ::1 over HTTPS. */
   proxy(style: ProxyStyle): Promise<ProxyClient>;
+  /** Debian's nginx in front of the server, reached from ::1 over HTTPS. */
+  nginx(): Promise<ProxyClient>;
 }
 
 interface ProxyClient {
@@ -53,6 +55,10 @@ async function withDemoServer(
   const serverPort = Number(/:(\d+)$/.exec(server.url)?.[1]);
   const client = Deno.createHttpClient({ caCerts: [TLS.cert] });
   const proxies: { close(): Promise<void> }[] = [];
+  const proxyClient = (origin: string): ProxyClient => ({
+    origin,
+    send: (init) => fetch(`${origin}/onramp/sessions`, { ...init, client }),
+  });
   try {
     await run({
       mock,
@@ -64,11 +70,15 @@ async function withDemoServer(
           tls: TLS,
         });
         proxies.push(proxy);
-        const origin = `https://[::1]:${proxy.port}`;
-        return Promise.resolve({
-          origin,
-          send: (init) => fetch(`${origin}/onramp/sessions`, { ...init, client }),
+        return Promise.resolve(proxyClient(`https://[::1]:${proxy.port}`));
+      },
+      async nginx() {
+        const nginx = await startNginx(serverPort, {
+          certPath: CERT.pathname,
+          keyPath: KEY.pathname,
         });
+        proxies.push({ close: nginx.stop });
+        return proxyClient(`https://[::1]:${nginx.port}`);
       },
     });
     assert(!server.output().includes(SECRET), "the key was printed");
@@ -160,5 +170,26 @@ Deno.test("without TRUSTED_PROXIES, a proxy's forwarded headers are ignored", as
       assertEquals([res.status, error.code], [403, "origin_not_allowed"], style);
     }
     assertEquals(mock.stats.sessionsCreated, 0);
+  });
+});
+
+Deno.test("behind Debian's nginx terminating TLS, same-origin creates succeed and foreign ones do not", async () => {
+  await withDemoServer("127.0.0.1", async ({ mock, nginx }) => {
+    const { origin, send } = await nginx();
+    const create = await send(createFrom(origin));
+    assertEquals(create.status, 200, await create.text());
+    assertEquals(mock.sessions().at(-1)?.received_customer_ip_address, "::1");
+    // nginx overwrites X-Forwarded-Host and -Proto, and passes Forwarded through untouched: a
+    // client's Forwarded then contradicts what nginx wrote, and the origin is unknown.
+    const spoofs: Record<string, string>[] = [
+      { "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" },
+      { forwarded: "proto=https;host=evil.example" },
+    ];
+    for (const spoof of spoofs) {
+      const res = await send(createFrom("https://evil.example", spoof));
+      const { error } = await res.json();
+      assertEquals([res.status, error.code], [403, "origin_not_allowed"], JSON.stringify(spoof));
+    }
+    assertEquals(mock.stats.sessionsCreated, 1);
   });
 });
