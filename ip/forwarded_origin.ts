@@ -150,9 +150,10 @@ function originOf(scheme: string, host: string): string | undefined {
 }
 
 // What the trusted peer says about the browser's scheme and host. Proxies write one family
-// and pass the other through untouched (nginx never touches `Forwarded`), so a value is
-// believed only when every family that states it agrees: otherwise a client could fill in, or
-// contradict, what its proxy wrote, and the origin is unknown.
+// and pass the other through untouched (nginx never touches `Forwarded`), so a value that both
+// families state must agree, or a client could overrule what its proxy wrote; the origin is
+// then unknown. What the proxy leaves unstated a client can state, as it can send any Host,
+// which is why a proxy should set both scheme and host (README, "Customer IP").
 function forwardedClaims(headers: RequestOriginInput["headers"]): Claims | typeof MALFORMED {
   const stated: Claims[] = [];
   const xProto = present(headers.get("x-forwarded-proto"));
