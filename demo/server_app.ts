@@ -5,6 +5,8 @@
  * @module
  */
 import { Hono } from "hono";
+import { consoleLogger } from "../errors/logger.ts";
+import { OnrampError, toErrorResponse } from "../errors/onramp_error.ts";
 import type { RateLimitStore } from "../ratelimit/store.ts";
 import { cryptoOnramp, type CryptoOnrampOptions } from "../routes/onramp_app.ts";
 import type { ServerConfig } from "./config.ts";
@@ -41,6 +43,16 @@ export function createServerApp(options: ServerAppOptions): Hono {
   });
   const app = new Hono();
   app.get("/", (c) => c.html(page));
+  // Outside the onramp routes too, every refusal is in Stripe's shape: an odd request target
+  // (or a Host that Deno glues into the URL, such as `Host: x/y`) lands here.
+  app.notFound(function unknownRoute(c) {
+    throw new OnrampError(404, {
+      type: "invalid_request_error",
+      code: "resource_missing",
+      message: `Unrecognized request URL (${c.req.method}: ${c.req.path.slice(0, 200)})`,
+    });
+  });
+  app.onError(toErrorResponse(consoleLogger));
   app.route(
     ONRAMP_PATH,
     cryptoOnramp({

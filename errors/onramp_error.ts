@@ -127,6 +127,15 @@ function fromHttpException(error: HTTPException): OnrampError {
       message: "The request body is too large",
     });
   }
+  if (error.status === 415) {
+    // Hono's validator refuses some spellings the route's own check lets through, such as
+    // `application/json;` with nothing after the semicolon: answer as that check does.
+    return new OnrampError(415, {
+      type: "invalid_request_error",
+      code: "unsupported_media_type",
+      message: "Send the body as JSON: set Content-Type: application/json",
+    });
+  }
   const malformed = /malformed json/i.test(error.message);
   return new OnrampError(error.status, {
     type: "invalid_request_error",

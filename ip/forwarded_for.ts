@@ -93,6 +93,34 @@ export function resolveForwardedFor(input: ForwardedForInput, rule: TrustRule): 
   return current;
 }
 
+/**
+ * Whether the connection's peer is a trusted proxy: the first step of the walk that
+ * {@linkcode resolveForwardedFor} takes, so the forwarded headers a proxy writes about the
+ * request (its scheme and host, in `forwarded_origin.ts`) are believed under exactly the rule
+ * that decides whose `X-Forwarded-For` is believed.
+ *
+ * @example Only a peer inside the trusted ranges counts
+ * ```ts
+ * import { assert, assertFalse } from "@std/assert";
+ * import { isTrustedPeer } from "./forwarded_for.ts";
+ * import { compileTrustedProxies } from "./trusted_proxies.ts";
+ *
+ * const rule = compileTrustedProxies(["10.0.0.0/8"]);
+ * assert(isTrustedPeer("10.0.0.5", rule));
+ * assertFalse(isTrustedPeer("203.0.113.7", rule));
+ * assertFalse(isTrustedPeer(undefined, rule));
+ * ```
+ *
+ * @param peer The address of the socket's other end as the runtime reports it, or `undefined`.
+ * @param rule The compiled `trustedProxies` option (see `compileTrustedProxies`).
+ * @returns `true` when the peer is a valid address that `rule` trusts.
+ */
+export function isTrustedPeer(peer: string | undefined, rule: TrustRule): boolean {
+  if (rule.kind === "none" || peer === undefined) return false;
+  const ip = normalizeIp(peer);
+  return ip !== undefined && isTrustedHop(rule, ip, 0);
+}
+
 function isTrustedHop(
   rule: Exclude<TrustRule, { kind: "none" }>,
   ip: string,

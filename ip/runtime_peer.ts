@@ -39,6 +39,20 @@ export function runtimePeerAddress(c: Context): string | undefined {
 }
 
 /**
+ * Returns the address of the socket's other end, the hop that may be a proxy of ours: as
+ * {@linkcode runtimePeerAddress}, but `undefined` on Cloudflare Workers, where no socket is
+ * visible and `CF-Connecting-IP` names the customer as Cloudflare's edge saw them, never a
+ * proxy that could vouch for a forwarded scheme or host.
+ *
+ * @param c The request's context.
+ * @returns The raw socket peer address, or `undefined` when there is none to trust.
+ */
+export function socketPeerAddress(c: Context): string | undefined {
+  const runtime = getRuntimeKey();
+  return runtime === "workerd" ? undefined : peerAddressFor(runtime, c);
+}
+
+/**
  * Returns the peer address of the request in `c` as runtime `runtime` would report it.
  * {@linkcode runtimePeerAddress} calls it with the current runtime; tests call it with any.
  *

@@ -173,6 +173,19 @@ function route(method: string, path: string): Endpoint {
   }));
 }
 
+// On Deno the URL is glued from the Host header, so `Host: a:b:c` gives one that does not
+// parse: a request we cannot place, answered as Stripe answers a bad request.
+function parseUrl(text: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw new RejectedRequest(errorAnswer(400, {
+      type: "invalid_request_error",
+      message: "Invalid request: the request URL cannot be read (is the Host header a host?)",
+    }));
+  }
+}
+
 function parseForm(input: string | URLSearchParams): FormObject {
   try {
     return parseStripeForm(input);
@@ -302,7 +315,7 @@ export function createStripeMock(options: StripeMockOptions = {}): StripeMock {
 
   async function handle(request: Request, requestId: string): Promise<Answer> {
     try {
-      const url = new URL(request.url);
+      const url = parseUrl(request.url);
       authenticate(request.headers, accepts);
       const endpoint = route(request.method, url.pathname);
       if (endpoint.kind === "create") {

@@ -14,9 +14,30 @@ const DOCS_PATH = "/docs";
 // A sub-app mounted under a path parameter sees a new prefix per value; keep a few only.
 const MAX_CACHED_PREFIXES = 16;
 
-// "/onramp/openapi.json" requested through a sub-app mounted at "/onramp" → "/onramp".
+// "/onramp/openapi.json" requested through a sub-app mounted at "/onramp" → "/onramp". Hono's
+// path is percent-decoded, and under a mount with a parameter (`/:tenant`) it holds whatever
+// the request sent: write it back as a valid URL path before it becomes the document's server
+// URL and the page's link. A path that does not end as the route does (a platform's own
+// `getPath`) gives the root rather than a guess.
 function mountPrefix(c: Context, ownPath: string): string {
-  return c.req.path.slice(0, c.req.path.length - ownPath.length);
+  const path = c.req.path;
+  return path.endsWith(ownPath) ? toUrlPath(path.slice(0, path.length - ownPath.length)) : "";
+}
+
+// What a URL path may hold as it is (RFC 3986 `pchar` and "/", https://www.rfc-editor.org/rfc/rfc3986#section-3.3),
+// and "%" only where it starts an escape; anything else is percent-encoded as UTF-8. Never
+// throws: a lone surrogate (which encodeURI rejects) is encoded as U+FFFD.
+const NOT_IN_PATH = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/gu;
+const utf8 = new TextEncoder();
+
+function toUrlPath(text: string): string {
+  return text.replace(NOT_IN_PATH, (char) => {
+    let escaped = "";
+    for (const byte of utf8.encode(char)) {
+      escaped += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    }
+    return escaped;
+  });
 }
 
 /**

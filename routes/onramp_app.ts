@@ -14,7 +14,12 @@ import { consoleLogger, type Logger } from "../errors/logger.ts";
 import { invalidRequest, OnrampError, toErrorResponse } from "../errors/onramp_error.ts";
 import { assertPositiveInteger } from "../errors/option_checks.ts";
 import { customerIp, type GetClientIp, type OnrampEnv } from "../ip/customer_ip.ts";
-import type { TrustedProxies } from "../ip/trusted_proxies.ts";
+import { requestOrigin } from "../ip/forwarded_origin.ts";
+import {
+  compileTrustedProxies,
+  type TrustedProxies,
+  type TrustRule,
+} from "../ip/trusted_proxies.ts";
 import {
   type BrowserField,
   checkPolicy,
@@ -54,7 +59,11 @@ export interface CryptoOnrampOptions {
   timeoutMs?: number;
   /** Retries of a call to Stripe after a retryable failure. @default {2} */
   maxNetworkRetries?: number;
-  /** Proxies whose `X-Forwarded-For` is believed: a hop count or CIDR list. @default {none} */
+  /**
+   * Proxies whose `X-Forwarded-For` is believed, a hop count or CIDR list; the origin check also
+   * believes the scheme and host they forward (`X-Forwarded-Proto`, `X-Forwarded-Host`,
+   * `Forwarded`), so same-origin calls work behind a TLS-terminating proxy. @default {none}
+   */
   trustedProxies?: TrustedProxies;
   /** Reads the customer's IP address the platform's own way; the result is still validated. */
   getClientIp?: GetClientIp;
@@ -64,7 +73,7 @@ export interface CryptoOnrampOptions {
   policy?: OnrampPolicy;
   /** Supplies the signed-in customer's wallets, KYC details and metadata; may throw an {@linkcode OnrampError} (401/403) to refuse. */
   resolveCustomer?: ResolveCustomer;
-  /** Cross-origin sites allowed to call the routes (e.g. `https://app.example.com`). Same-origin calls are always allowed. @default {none} */
+  /** Cross-origin sites allowed to call the routes (e.g. `https://app.example.com`). Same-origin calls are always allowed (behind a proxy, once it is in `trustedProxies`). @default {none} */
   allowedOrigins?: readonly string[];
   /**
    * A per-address limit on the API routes (not on `/openapi.json` or `/docs`): over it, a 429
@@ -145,17 +154,19 @@ function requireJson(): MiddlewareHandler {
 }
 
 // One middleware for the checks every route needs: each extra layer costs a few µs per request.
-function guardRequest(allowedOrigins: readonly string[]): MiddlewareHandler {
+function guardRequest(allowedOrigins: readonly string[], proxies: TrustRule): MiddlewareHandler {
   return async function guardRequest(c, next) {
     // Sessions carry a client_secret: no cache, shared or private, may keep any answer.
     c.header("Cache-Control", "no-store");
     c.header("X-Content-Type-Options", "nosniff");
     const origin = c.req.header("origin");
     // Browsers send Origin on cross-origin calls and on same-origin POSTs; refuse only foreign
-    // ones not listed, so a request that CORS would hide from the page is not run either.
+    // ones not listed, so a request that CORS would hide from the page is not run either. Our
+    // own origin is the one the browser used (a trusted proxy may say it was https), and is
+    // unknown, so matches nothing, when the Host or a forwarded header cannot be read.
     if (
       origin !== undefined && !allowedOrigins.includes(origin) &&
-      origin !== new URL(c.req.url).origin
+      origin !== requestOrigin(c, proxies)
     ) {
       throw new OnrampError(403, {
         type: "invalid_request_error",
@@ -265,7 +276,7 @@ export function cryptoOnrampWithSeams(
       }),
     );
   }
-  app.use("*", guardRequest(allowedOrigins ?? []));
+  app.use("*", guardRequest(allowedOrigins ?? [], compileTrustedProxies(trustedProxies)));
   app.use("*", customerIp({ trustedProxies, getClientIp }));
   if (rateLimitOptions !== undefined) {
     const limiter = rateLimit(rateLimitOptions, log);

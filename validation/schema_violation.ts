@@ -19,11 +19,13 @@ export function toParamName(path: readonly PropertyKey[]): string {
   return (head ?? "") + rest.map((segment) => `[${segment}]`).join("");
 }
 
-// The hints a caller most likely needs, by the unknown key they sent.
-const UNKNOWN_KEY_HINTS: Record<string, string> = {
-  "wallet_addresses[base]": "the wallet key for Base is base_network",
-  customer_ip_address: "the server adds the customer's IP address itself",
-};
+// The hints a caller most likely needs, by the unknown key they sent. A Map, not an object
+// literal: the key comes from the request, and `constructor` or `toString` must find nothing
+// rather than a function inherited from Object.prototype.
+const UNKNOWN_KEY_HINTS: ReadonlyMap<string, string> = new Map([
+  ["wallet_addresses[base]", "the wallet key for Base is base_network"],
+  ["customer_ip_address", "the server adds the customer's IP address itself"],
+]);
 
 function describeExpected(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
@@ -85,7 +87,7 @@ export function firstSchemaViolation(
           `Received a destination tag for a network without tags: ${param} (only stellar has them)`,
       };
     }
-    const hint = UNKNOWN_KEY_HINTS[param];
+    const hint = UNKNOWN_KEY_HINTS.get(param);
     return {
       param,
       code: "parameter_unknown",
