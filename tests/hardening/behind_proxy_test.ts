@@ -21,6 +21,21 @@ const KEY = new URL("../_helpers/tls/localhost.key", import.meta.url);
 const TLS = { cert: Deno.readTextFileSync(CERT), key: Deno.readTextFileSync(KEY) };
 const CREATE = { source_amount: "100", destination_networks: ["ethereum"] };
 
+// nginx is installed by dev/ensure_nginx.sh, as root; a machine without it (and without root or
+// apt) still runs every other test, and says why this one was skipped. CI must not pass by
+// skipping: there a missing nginx fails the test. Looked up now, as `ignore` must be known when
+// the test is registered.
+const nginxLookup = new Deno.Command("sh", {
+  args: [new URL("../../dev/ensure_nginx.sh", import.meta.url).pathname],
+  stdout: "null",
+  stderr: "piped",
+}).outputSync();
+const nginxMissing = nginxLookup.success
+  ? undefined
+  : new TextDecoder().decode(nginxLookup.stderr).trim().split("\n").at(-1);
+const skipNginx = nginxMissing !== undefined && Deno.env.get("CI") !== "true";
+if (skipNginx) console.warn(`Skipping the nginx test as nginx is unavailable: ${nginxMissing}`);
+
 interface Setup {
   mock: StripeMock;
   /** The demo server's port (plain HTTP, on every local address). */
@@ -173,23 +188,29 @@ Deno.test("without TRUSTED_PROXIES, a proxy's forwarded headers are ignored", as
   });
 });
 
-Deno.test("behind Debian's nginx terminating TLS, same-origin creates succeed and foreign ones do not", async () => {
-  await withDemoServer("127.0.0.1", async ({ mock, nginx }) => {
-    const { origin, send } = await nginx();
-    const create = await send(createFrom(origin));
-    assertEquals(create.status, 200, await create.text());
-    assertEquals(mock.sessions().at(-1)?.received_customer_ip_address, "::1");
-    // nginx overwrites X-Forwarded-Host and -Proto, and passes Forwarded through untouched: a
-    // client's Forwarded then contradicts what nginx wrote, and the origin is unknown.
-    const spoofs: Record<string, string>[] = [
-      { "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" },
-      { forwarded: "proto=https;host=evil.example" },
-    ];
-    for (const spoof of spoofs) {
-      const res = await send(createFrom("https://evil.example", spoof));
-      const { error } = await res.json();
-      assertEquals([res.status, error.code], [403, "origin_not_allowed"], JSON.stringify(spoof));
-    }
-    assertEquals(mock.stats.sessionsCreated, 1);
-  });
+Deno.test({
+  name: skipNginx
+    ? "behind Debian's nginx terminating TLS (skipped: nginx is unavailable)"
+    : "behind Debian's nginx terminating TLS, same-origin creates succeed and foreign ones do not",
+  ignore: skipNginx,
+  async fn() {
+    await withDemoServer("127.0.0.1", async ({ mock, nginx }) => {
+      const { origin, send } = await nginx();
+      const create = await send(createFrom(origin));
+      assertEquals(create.status, 200, await create.text());
+      assertEquals(mock.sessions().at(-1)?.received_customer_ip_address, "::1");
+      // nginx overwrites X-Forwarded-Host and -Proto, and passes Forwarded through untouched: a
+      // client's Forwarded then contradicts what nginx wrote, and the origin is unknown.
+      const spoofs: Record<string, string>[] = [
+        { "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" },
+        { forwarded: "proto=https;host=evil.example" },
+      ];
+      for (const spoof of spoofs) {
+        const res = await send(createFrom("https://evil.example", spoof));
+        const { error } = await res.json();
+        assertEquals([res.status, error.code], [403, "origin_not_allowed"], JSON.stringify(spoof));
+      }
+      assertEquals(mock.stats.sessionsCreated, 1);
+    });
+  },
 });
