@@ -93,8 +93,15 @@ const ERROR_STATUSES = {
     },
   },
   500: {
-    description: "An unexpected fault in the proxy; nothing about it is echoed.",
-    example: { type: "api_error", message: "Internal error" },
+    description: "A fault of the platform's configuration (code `platform_misconfigured`: its " +
+      "`resolveCustomer` supplied invalid data, say) or an unexpected fault in the proxy (no " +
+      "code); never the request's fault, and nothing about it is echoed.",
+    example: {
+      type: "api_error",
+      code: "platform_misconfigured",
+      message: "The platform's onramp configuration is at fault, not this request: " +
+        "the platform has been told what to fix",
+    },
   },
   502: {
     description: "Stripe failed, could not be reached, or refused the platform's credentials.",

@@ -84,19 +84,35 @@ export interface CreateSessionDeps {
   log: Logger;
 }
 
+/**
+ * The platform's own set-up is at fault, not the request: a 500 that says so to the browser
+ * and tells the platform's operator what to fix in the log (never echoing the data itself).
+ *
+ * @param log Where the fault is reported.
+ * @param detail What is wrong with the platform's configuration or data.
+ * @returns The error to throw.
+ */
+export function platformMisconfigured(log: Logger, detail: string): OnrampError {
+  log({ level: "error", message: detail, status: 500, code: "platform_misconfigured" });
+  return new OnrampError(500, {
+    type: "api_error",
+    code: "platform_misconfigured",
+    message: "The platform's onramp configuration is at fault, not this request: " +
+      "the platform has been told what to fix",
+  });
+}
+
 async function customerDataOf(c: Context, deps: CreateSessionDeps): Promise<CustomerData> {
   const data = deps.resolveCustomer ? await deps.resolveCustomer(c) : undefined;
   if (data === undefined) return {};
   const parsed = CustomerDataSchema.safeParse(data);
   if (!parsed.success) {
-    // The platform's own data is wrong: a server fault, not the customer's.
-    const { param } = firstSchemaViolation(parsed.error.issues, "customer data");
-    deps.log({
-      level: "error",
-      message: `resolveCustomer returned an invalid ${param}`,
-      status: 500,
-    });
-    throw new OnrampError(500, { type: "api_error", message: "Internal error" });
+    // The platform's own data is wrong: its fault, never the customer's.
+    const { param, message } = firstSchemaViolation(parsed.error.issues, "customer data");
+    throw platformMisconfigured(
+      deps.log,
+      `resolveCustomer returned invalid customer data at ${param || "the top level"}: ${message}`,
+    );
   }
   return asParsedJson(parsed.data);
 }

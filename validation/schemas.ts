@@ -49,10 +49,17 @@ const nonEmptyUnique = <T extends z.ZodType<string>>(item: T, plural: string) =>
     .refine((list) => new Set(list).size === list.length, { message: "must not repeat a value" })
     .openapi({ description: `A non-empty list of ${plural}, without repeats.` });
 
-const text = (max: number) => z.string().min(1).max(max);
+// A lone UTF-16 surrogate ("\ud800") is not text: no UTF-8 encoding of it exists, so it could
+// never reach Stripe intact. It is the sender's mistake, refused like any other bad value.
+const WELL_FORMED = { message: "must be well-formed Unicode text: it holds a lone surrogate" };
+const isWellFormed = (value: string) => value.isWellFormed();
+
+/** A free-text string: any text, but never a lone surrogate. */
+const freeText = () => z.string().refine(isWellFormed, WELL_FORMED);
+const text = (max: number) => freeText().min(1).max(max);
 
 const KycDetailsSchema = z.strictObject({
-  email: z.email().max(MAX_TEXT).optional(),
+  email: z.email().max(MAX_TEXT).refine(isWellFormed, WELL_FORMED).optional(),
   first_name: text(MAX_TEXT).optional(),
   last_name: text(MAX_TEXT).optional(),
   dob: z.strictObject({
@@ -94,11 +101,11 @@ const WalletAddressesSchema = z.strictObject({
 });
 
 const MetadataSchema = z.record(
-  z.string()
+  freeText()
     .min(1)
     .max(MAX_METADATA_KEY_LENGTH)
     .regex(/^[^[\]]*$/, { message: "must not contain square brackets" }),
-  z.string().max(MAX_METADATA_VALUE_LENGTH),
+  freeText().max(MAX_METADATA_VALUE_LENGTH),
 ).refine((metadata) => Object.keys(metadata).length <= MAX_METADATA_KEYS, {
   message: `must have at most ${MAX_METADATA_KEYS} keys`,
 }).openapi("Metadata", {

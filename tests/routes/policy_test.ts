@@ -165,14 +165,21 @@ Deno.test("policy: Stripe's create rules also apply to what resolveCustomer supp
   assertEquals(upstream.requests.length, 0);
 });
 
-Deno.test("policy: invalid data from resolveCustomer is a logged 500 that echoes nothing", async () => {
+Deno.test("policy: invalid data from resolveCustomer is a logged 500 that blames the platform and echoes nothing", async () => {
   const { request, upstream, logs } = testApp({
     resolveCustomer: () => ({ wallet_addresses: { dogecoin: "D123" } } as never),
   });
   const res = await request("/onramp/sessions", jsonPost({}));
   assertEquals(res.status, 500);
-  assertEquals(await errorOf(res), { type: "api_error", message: "Internal error" });
+  const error = await errorOf(res);
+  assertEquals([error.type, error.code, error.param], [
+    "api_error",
+    "platform_misconfigured",
+    undefined,
+  ]);
+  assertEquals(JSON.stringify(error).includes("D123"), false);
   assertStringIncludes(logs[0]?.message ?? "", "resolveCustomer");
+  assertStringIncludes(logs[0]?.message ?? "", "wallet_addresses[dogecoin]");
   assertEquals(upstream.requests.length, 0);
 });
 
