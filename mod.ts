@@ -44,8 +44,12 @@ export { consoleLogger, type LogEntry, type Logger } from "./errors/logger.ts";
 export type { CreateSessionBody } from "./validation/schemas.ts";
 export type { PublicSession } from "./routes/_responses.ts";
 export type {
+  CatalogCurrency,
+  CatalogNetwork,
+  CatalogOptions,
   DestinationCurrency,
   DestinationNetwork,
+  Extensible,
   SourceCurrency,
 } from "./validation/catalog.ts";
 export {
