@@ -33,7 +33,12 @@ import {
 import { createSessionRoute, mintSession, type ResolveCustomer } from "./create_session.ts";
 import { registerDocs } from "./docs.ts";
 import { fetchQuotes, quotesRoute } from "./quotes.ts";
-import { retrievePublicSession, retrieveSessionRoute } from "./retrieve_session.ts";
+import {
+  CLIENT_SECRET_HEADER,
+  refuseSecretInUrl,
+  retrievePublicSession,
+  retrieveSessionRoute,
+} from "./retrieve_session.ts";
 
 /**
  * The sub-app {@linkcode cryptoOnramp} returns: a `@hono/zod-openapi` `OpenAPIHono` app, to mount
@@ -289,7 +294,8 @@ export function cryptoOnrampWithSeams(
       cors({
         origin: [...allowedOrigins],
         allowMethods: ["GET", "POST"],
-        allowHeaders: ["Content-Type", "Idempotency-Key"],
+        // Onramp-Client-Secret: the proof of ownership GET /sessions/{id} reads.
+        allowHeaders: ["Content-Type", "Idempotency-Key", "Onramp-Client-Secret"],
         exposeHeaders: ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
         maxAge: 600,
       }),
@@ -325,7 +331,10 @@ export function cryptoOnrampWithSeams(
     return c.json(session, 200);
   });
   app.openapi(retrieveSessionRoute, async function retrieveSession(c) {
-    return c.json(await retrievePublicSession(client, log, c.req.valid("param").id), 200);
+    refuseSecretInUrl(c.req.url);
+    const { id } = c.req.valid("param");
+    const secret = c.req.valid("header")[CLIENT_SECRET_HEADER];
+    return c.json(await retrievePublicSession(client, log, id, secret), 200);
   });
   app.openapi(quotesRoute(schemas.quoteQuery), async function getQuotes(c) {
     const query = asParsedJson(c.req.valid("query"));
