@@ -312,37 +312,49 @@ function mergeWallets(
   const owned = catalog.networks.filter((n) => platform.addresses.has(n) || platform.tags.has(n));
   if (owned.length === 0) return; // the browser's wallets as sent, if any
 
-  if (params.lock_wallet_address === true) {
+  // Locked to the platform's wallets: the browser sets none, and on a network without one the
+  // customer would type any wallet in, so the session offers only theirs.
+  const locked = catalog.networks.filter((network) => platform.addresses.has(network));
+  if (params.lock_wallet_address === true && locked.length > 0) {
     for (const network of mine.addresses.keys()) {
-      if (!owned.includes(network)) {
-        throw lockedOut(`wallet_addresses[${catalog.walletKeys.get(network)}]`, owned);
+      if (!locked.includes(network)) {
+        throw lockedOut(`wallet_addresses[${catalog.walletKeys.get(network)}]`, locked);
       }
     }
     for (const network of mine.tags.keys()) {
-      if (!owned.includes(network)) throw lockedOut(`wallet_addresses[${TAGS}][${network}]`, owned);
+      if (!locked.includes(network)) {
+        throw lockedOut(`wallet_addresses[${TAGS}][${network}]`, locked);
+      }
     }
-    // Only networks with a locked wallet: on any other the customer would type a wallet in.
     if (browser.destination_networks !== undefined) {
       browser.destination_networks.forEach((network, i) => {
-        if (!owned.includes(network)) {
-          throw notLockable(`destination_networks[${i}]`, network, owned);
+        if (!locked.includes(network)) {
+          throw notLockable(`destination_networks[${i}]`, network, locked);
         }
       });
     } else {
       const offered = policy.destinationNetworks ?? catalog.networks;
-      const lockable = offered.filter((network) => owned.includes(network));
+      const lockable = offered.filter((network) => locked.includes(network));
+      if (lockable.length === 0 && policy.lockWalletAddress === undefined) {
+        throw invalidRequest(
+          "lock_wallet_address",
+          "parameter_not_allowed",
+          `lock_wallet_address cannot be true here: the customer's wallets are on ` +
+            `${locked.join(", ")}, none of which this platform offers; leave it out`,
+        );
+      }
       if (lockable.length === 0) {
         throw new PlatformFault(
           `policy.lockWalletAddress locks the customer's wallets, but resolveCustomer supplied ` +
-            `them only for ${owned.join(", ")}, none of which policy.destinationNetworks offers ` +
+            `them only for ${locked.join(", ")}, none of which policy.destinationNetworks offers ` +
             `(${offered.join(", ")})`,
         );
       }
       params.destination_networks = lockable as DestinationNetwork[];
     }
     const network = browser.destination_network;
-    if (network !== undefined && !owned.includes(network)) {
-      throw notLockable("destination_network", network, owned);
+    if (network !== undefined && !locked.includes(network)) {
+      throw notLockable("destination_network", network, locked);
     }
   }
 

@@ -279,6 +279,21 @@ Deno.test("policy: locked wallets on networks the policy does not offer are the 
   assertStringIncludes(app.logs[0]?.message ?? "", "policy.lockWalletAddress");
 });
 
+Deno.test("policy: a lock the browser asks for, on wallets the offer leaves out, names lock_wallet_address", async () => {
+  await using app = serveTestApp({
+    policy: {
+      destinationNetworks: ["ethereum"],
+      browserFields: ["lock_wallet_address", "destination_networks"],
+    },
+    resolveCustomer: () => ({ wallet_addresses: { solana: "SoPlatform" } }),
+  });
+  const res = await app.fetch("/sessions", jsonPost({ lock_wallet_address: true }));
+  assertEquals(res.status, 400);
+  const error = (await res.json()).error;
+  assertEquals([error.param, error.code], ["lock_wallet_address", "parameter_not_allowed"]);
+  assertEquals(app.upstream.requests.length, 0);
+});
+
 Deno.test("policy: narrowing the networks drops the platform's wallets for the others, blaming nobody", async () => {
   await using app = serveTestApp({
     resolveCustomer: () => ({

@@ -123,9 +123,10 @@ Deno.test("applyPolicy() lets the platform win and blames only what the browser 
         params = applyPolicy(browser, customer, policy);
       } catch (error) {
         if (error instanceof PlatformFault) {
-          // Only a lock on wallets the offer leaves no network for.
+          // Only the platform's lock, on wallets its own offer leaves no network for.
           const offered = policy.destinationNetworks ?? DESTINATION_NETWORKS;
-          assert(platformWallets.length > 0 || customer.wallet_addresses?.destination_tags);
+          assertEquals(policy.lockWalletAddress, true);
+          assert(platformWallets.length > 0);
           assert(
             !offered.some((n) => platformWallets.map(networkOfKey).includes(n)),
             error.message,
@@ -168,12 +169,13 @@ Deno.test("applyPolicy() lets the platform win and blames only what the browser 
       const finalTag = (final?.destination_tags as Record<string, string> | undefined)?.stellar;
       if (owned.has("stellar") && finalTag !== undefined) assert(finalTag.startsWith("platform"));
       // Locked to the platform's wallets: no other wallet, no network without one.
-      if (params.lock_wallet_address === true && owned.size > 0) {
-        assert(finalKeys.every((key) => owned.has(networkOfKey(key))), finalKeys.join());
+      const locked = new Set(platformWallets.map(networkOfKey));
+      if (params.lock_wallet_address === true && locked.size > 0) {
+        assert(finalKeys.every((key) => locked.has(networkOfKey(key))), finalKeys.join());
         assert(finalTag === undefined || finalTag.startsWith("platform"));
-        assert(params.destination_networks?.every((n) => owned.has(n)), "a network unlocked");
+        assert(params.destination_networks?.every((n) => locked.has(n)), "a network unlocked");
         assert(
-          params.destination_network === undefined || owned.has(params.destination_network),
+          params.destination_network === undefined || locked.has(params.destination_network),
         );
       }
       if (policy.lockWalletAddress !== undefined) {
