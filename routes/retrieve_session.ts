@@ -89,7 +89,7 @@ export const retrieveSessionRoute: ReturnType<typeof buildRoute> = buildRoute();
  */
 export function refuseSecretInUrl(url: string): void {
   for (const name of new URL(url).searchParams.keys()) {
-    if (/^(onramp[-_])?client[-_]secret$/i.test(name)) {
+    if (/^(onramp[-_]?)?client[-_]?secret$/i.test(name)) {
       throw invalidRequest(
         name,
         "parameter_not_allowed",

@@ -4,6 +4,7 @@
  * proxy relays of Stripe's answer is only what Stripe documents, of the documented type.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { createStripeMock } from "../../mock/stripe_mock.ts";
 import { fakeUpstream, sessionJson } from "../_helpers/fake_upstream.ts";
 import { jsonPost } from "../_helpers/onramp_app.ts";
 import { serveTestApp } from "../_helpers/served_app.ts";
@@ -77,7 +78,7 @@ Deno.test("GET /sessions/{id} refuses a wrong secret, or another session's, with
 
 Deno.test("GET /sessions/{id} never honours a client_secret in the query string", async () => {
   await using app = serveTestApp({ upstream: stripeHolding(delivered) });
-  for (const name of ["client_secret", "Client_Secret", "onramp-client-secret"]) {
+  for (const name of ["client_secret", "Client_Secret", "clientSecret", "onramp-client-secret"]) {
     const res = await app.fetch(`/sessions/cos_test_123?${name}=${SECRET}`);
     assertEquals(res.status, 400, name);
     const text = await res.text();
@@ -242,4 +243,25 @@ Deno.test("GET /quotes passes a new network, currency, fee shape and extra membe
   const body = await res.json();
   assertEquals(body.destination_network_quotes.arbitrum[0].destination_currency, "usdt");
   assertEquals(body.destination_network_quotes.arbitrum[0].fees.gas_token, "eth");
+});
+
+Deno.test("against the mock, a session's own client_secret opens its full view and another's does not", async () => {
+  const mock = createStripeMock();
+  await using app = serveTestApp({ upstream: { requests: [], fetch: mock.fetch } });
+  const mint = async (wallet: string) =>
+    await (await app.fetch(
+      "/sessions",
+      jsonPost({ destination_networks: ["ethereum"], wallet_addresses: { ethereum: wallet } }),
+    )).json();
+  const mine = await mint("0xmine");
+  const theirs = await mint("0xtheirs");
+  const read = (secret?: string) =>
+    app.fetch(`/sessions/${mine.id}`, {
+      headers: secret === undefined ? {} : { "Onramp-Client-Secret": secret },
+    });
+  const full = await read(mine.client_secret);
+  assertEquals(full.status, 200);
+  assertEquals((await full.json()).transaction_details.wallet_addresses.ethereum, "0xmine");
+  assertEquals((await read(theirs.client_secret)).status, 403);
+  assertEquals(Object.keys(await (await read()).json()).sort(), ["id", "livemode", "status"]);
 });
