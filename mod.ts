@@ -55,10 +55,19 @@ export { OnrampError, type OnrampErrorOptions } from "./errors/onramp_error.ts";
 export type { ErrorBody, StripeErrorType } from "./errors/stripe_error.ts";
 export { consoleLogger, type LogEntry, type Logger } from "./errors/logger.ts";
 export type { CreateSessionBody } from "./validation/schemas.ts";
-export type { PublicSession } from "./routes/_responses.ts";
 export type {
+  PublicSession,
+  SessionFeesView,
+  SessionStatusView,
+  TransactionDetailsView,
+} from "./routes/_responses.ts";
+export type {
+  CatalogCurrency,
+  CatalogNetwork,
+  CatalogOptions,
   DestinationCurrency,
   DestinationNetwork,
+  Extensible,
   SourceCurrency,
 } from "./validation/catalog.ts";
 export {

@@ -9,26 +9,19 @@
 import { z } from "@hono/zod-openapi";
 import type { CryptoOnrampSession } from "../client/types.ts";
 import { type IpBinary, ipToBinary } from "../ip/normalize_ip.ts";
-import {
-  CRYPTO_DECIMALS,
-  DESTINATION_CURRENCIES,
-  DESTINATION_NETWORKS,
-  FIAT_DECIMALS,
-  WALLET_KEYS,
-} from "../validation/catalog.ts";
+import { BUILT_IN_CATALOG, type Catalog, FIAT_DECIMALS } from "../validation/catalog.ts";
 import { findCreateSessionViolation } from "../validation/rules.ts";
-import {
-  asParsedJson,
-  type CreateSessionBody,
-  CreateSessionBodySchema,
-} from "../validation/schemas.ts";
+import { asParsedJson, type CreateSessionBody, requestSchemas } from "../validation/schemas.ts";
 import { invalidFromIssues, invalidParam } from "./_answers.ts";
 import type { FormNode, FormObject } from "./form_parse.ts";
 
-/** The browser-facing body plus the parameter only a server sends. */
-const CreateParamsSchema = CreateSessionBodySchema.extend({
-  customer_ip_address: z.string().optional(),
-});
+/** The browser-facing body of `catalog` plus the parameter only a server sends. */
+function createParamsSchema(catalog: Catalog) {
+  return requestSchemas(catalog).createSessionBody.extend({
+    customer_ip_address: z.string().optional(),
+  });
+}
+const paramsSchemas = new WeakMap<Catalog, ReturnType<typeof createParamsSchema>>();
 
 /** Create parameters that passed every check. */
 export interface CheckedCreate {
@@ -68,11 +61,17 @@ function coerce(node: FormNode, path: readonly string[]): unknown {
  * then the cross-field rules of https://docs.stripe.com/api/crypto/onramp_sessions/create.
  *
  * @param form The parsed form body.
+ * @param catalog The networks, currencies and pairs the mock knows.
  * @returns The checked parameters.
  * @throws {RejectedRequest} A 400 naming the parameter; never saved under an idempotency key.
  */
-export function checkCreateParams(form: FormObject): CheckedCreate {
-  const parsed = CreateParamsSchema.safeParse(coerce(form, []));
+export function checkCreateParams(
+  form: FormObject,
+  catalog: Catalog = BUILT_IN_CATALOG,
+): CheckedCreate {
+  let schema = paramsSchemas.get(catalog);
+  if (schema === undefined) paramsSchemas.set(catalog, schema = createParamsSchema(catalog));
+  const parsed = schema.safeParse(coerce(form, []));
   if (!parsed.success) {
     throw invalidFromIssues(parsed.error.issues, "request body");
   }
@@ -86,7 +85,7 @@ export function checkCreateParams(form: FormObject): CheckedCreate {
       "Invalid customer_ip_address: must be one IPv4 or IPv6 address, such as 203.0.113.7",
     );
   }
-  const violation = findCreateSessionViolation(params);
+  const violation = findCreateSessionViolation(params, catalog);
   if (violation) throw invalidParam(violation.param, violation.code, violation.message);
   return { params, customerIp, ip };
 }
@@ -108,19 +107,25 @@ export function padDecimals(amount: string, places: number): string {
   return places === 0 ? whole : `${whole}.${fraction.padEnd(places, "0")}`;
 }
 
-function walletAddressesOf(params: CreateSessionBody): CryptoOnrampSession["transaction_details"][
-  "wallet_addresses"
-] {
-  const wallets = params.wallet_addresses;
+function walletAddressesOf(
+  params: CreateSessionBody,
+  catalog: Catalog,
+): CryptoOnrampSession["transaction_details"]["wallet_addresses"] {
+  const wallets: Record<string, unknown> | undefined = params.wallet_addresses;
   if (wallets === undefined) return null;
   // Every network key is present, null when no address was given, as in Stripe's session
   // object (https://docs.stripe.com/api/crypto/onramp_sessions/object).
   const byKey: Record<string, string | null> = {};
-  for (const network of DESTINATION_NETWORKS) {
-    const key = WALLET_KEYS[network];
-    byKey[key] = wallets[key] ?? null;
+  for (const key of catalog.walletKeys.values()) {
+    byKey[key] = Object.hasOwn(wallets, key) ? wallets[key] as string : null;
   }
-  return { ...byKey, destination_tags: { stellar: wallets.destination_tags?.stellar ?? null } };
+  const sent = (wallets.destination_tags ?? {}) as Record<string, string>;
+  const tags = Object.fromEntries(
+    catalog.tagNetworks.map((
+      network,
+    ) => [network, Object.hasOwn(sent, network) ? sent[network]! : null]),
+  );
+  return { ...byKey, destination_tags: tags };
 }
 
 /** The identity of a new session. */
@@ -139,11 +144,13 @@ export interface SessionIdentity {
  *
  * @param params Checked create parameters.
  * @param identity Id, client secret and creation time.
+ * @param catalog The networks, currencies and precisions the mock knows.
  * @returns A test-mode session in status `initialized`.
  */
 export function buildSession(
   params: CreateSessionBody,
   identity: SessionIdentity,
+  catalog: Catalog = BUILT_IN_CATALOG,
 ): CryptoOnrampSession {
   const { destination_amount, destination_currency, source_amount, kyc_details } = params;
   const metadata = typeof params.metadata === "object" ? params.metadata : {};
@@ -162,18 +169,21 @@ export function buildSession(
       // full precision, like the "0.100000000000000000" of Stripe's examples.
       destination_amount: destination_amount === undefined || destination_currency === undefined
         ? null
-        : padDecimals(destination_amount, CRYPTO_DECIMALS[destination_currency]),
-      destination_currencies: [...(params.destination_currencies ?? DESTINATION_CURRENCIES)],
+        : padDecimals(
+          destination_amount,
+          catalog.precision.get(destination_currency)?.decimals ?? 0,
+        ),
+      destination_currencies: [...(params.destination_currencies ?? catalog.currencies)],
       destination_currency: destination_currency ?? null,
       destination_network: params.destination_network ?? null,
-      destination_networks: [...(params.destination_networks ?? DESTINATION_NETWORKS)],
+      destination_networks: [...(params.destination_networks ?? catalog.networks)],
       fees: null,
       lock_wallet_address: params.lock_wallet_address ?? false,
       source_amount: source_amount === undefined ? null : padDecimals(source_amount, FIAT_DECIMALS),
       source_currency: params.source_currency ?? null,
       transaction_id: null,
       wallet_address: null,
-      wallet_addresses: walletAddressesOf(params),
+      wallet_addresses: walletAddressesOf(params, catalog),
     },
   };
 }

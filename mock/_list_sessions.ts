@@ -9,7 +9,7 @@ import type {
   CryptoOnrampSessionList,
   ListSessionsParams,
 } from "../client/types.ts";
-import { DESTINATION_CURRENCIES, DESTINATION_NETWORKS } from "../validation/catalog.ts";
+import { BUILT_IN_CATALOG, type Catalog } from "../validation/catalog.ts";
 import { invalidParam, unknownParam } from "./_answers.ts";
 import type { FormNode, FormObject } from "./form_parse.ts";
 
@@ -93,6 +93,7 @@ const KNOWN_PARAMS = new Set([
  *
  * @param sessions Every session, in creation order.
  * @param query The parsed query string.
+ * @param catalog The networks and currencies the filters may name.
  * @returns The list object.
  * @throws {RejectedRequest} 400 for an unknown or invalid parameter, both cursors, or a cursor
  * that names no session.
@@ -100,6 +101,7 @@ const KNOWN_PARAMS = new Set([
 export function listSessions(
   sessions: readonly CryptoOnrampSession[],
   query: FormObject,
+  catalog: Catalog = BUILT_IN_CATALOG,
 ): CryptoOnrampSessionList {
   for (const name of Object.keys(query)) if (!KNOWN_PARAMS.has(name)) throw unknownParam(name);
   const limit = query.limit === undefined ? DEFAULT_LIMIT : integer("limit", query.limit);
@@ -123,9 +125,9 @@ export function listSessions(
   const currency = oneOf(
     "destination_currency",
     query.destination_currency,
-    DESTINATION_CURRENCIES,
+    catalog.currencies,
   );
-  const network = oneOf("destination_network", query.destination_network, DESTINATION_NETWORKS);
+  const network = oneOf("destination_network", query.destination_network, catalog.networks);
   const { gt, gte, lt, lte } = createdRange(query.created);
 
   const matches = (s: CryptoOnrampSession) =>

@@ -10,18 +10,16 @@
  */
 import type { OnrampQuotes } from "../client/types.ts";
 import {
+  BUILT_IN_CATALOG,
   carries,
-  CRYPTO_DECIMALS,
-  DESTINATION_CURRENCIES,
-  DESTINATION_NETWORKS,
+  type Catalog,
   type DestinationCurrency,
   type DestinationNetwork,
   FIAT_DECIMALS,
   type SourceCurrency,
-  WALLET_KEYS,
 } from "../validation/catalog.ts";
 import { findQuoteViolation } from "../validation/rules.ts";
-import { asParsedJson, QuoteQuerySchema } from "../validation/schemas.ts";
+import { asParsedJson, requestSchemas } from "../validation/schemas.ts";
 import { invalidFromIssues, invalidParam, randomHex } from "./_answers.ts";
 import type { FormObject } from "./form_parse.ts";
 
@@ -54,6 +52,20 @@ export const FAKE_NETWORK_FEE_USD_CENTS: { readonly [N in DestinationNetwork]: b
   stellar: 1n,
 };
 
+// What a currency or network the built-in lists do not know (one a catalog adds) costs: $1 a
+// coin, like a stablecoin, and a 1 cent network fee.
+const FAKE_UNLISTED_PRICE_USD_CENTS = 100n;
+const FAKE_UNLISTED_NETWORK_FEE_USD_CENTS = 1n;
+const FAKE_UNLISTED_FIAT_PER_100_USD = 100n;
+
+function fakeValue<K extends string>(
+  table: { readonly [key in K]: bigint },
+  key: string,
+  otherwise: bigint,
+): bigint {
+  return Object.hasOwn(table, key) ? table[key as K] : otherwise;
+}
+
 /** Fake processing fee: 1.5 % of the source amount, rounded up to the cent. */
 export const FAKE_TRANSACTION_FEE_BASIS_POINTS = 150n;
 
@@ -73,8 +85,15 @@ function formatUnits(units: bigint, places: number): string {
   return places === 0 ? digits : `${digits.slice(0, -places)}.${digits.slice(-places)}`;
 }
 
-const fiatCents = (usdCents: bigint, fiat: SourceCurrency) =>
-  ceilDiv(usdCents * FAKE_FIAT_PER_100_USD[fiat], 100n);
+const fiatCents = (usdCents: bigint, fiat: string) =>
+  ceilDiv(
+    usdCents * fakeValue(FAKE_FIAT_PER_100_USD, fiat, FAKE_UNLISTED_FIAT_PER_100_USD),
+    100n,
+  );
+const priceOf = (currency: string) =>
+  fakeValue(FAKE_PRICE_USD_CENTS, currency, FAKE_UNLISTED_PRICE_USD_CENTS);
+const networkFeeOf = (network: string) =>
+  fakeValue(FAKE_NETWORK_FEE_USD_CENTS, network, FAKE_UNLISTED_NETWORK_FEE_USD_CENTS);
 
 /**
  * Answers the quotes for a query.
@@ -82,39 +101,46 @@ const fiatCents = (usdCents: bigint, fiat: SourceCurrency) =>
  * @param query The parsed query string.
  * @param random Randomness for the ids.
  * @param nowMs The clock, for `rate_fetched_at`.
+ * @param catalog The networks, currencies and pairs the mock knows.
  * @returns The quotes object.
  * @throws {RejectedRequest} 400 for an unknown or invalid parameter or a broken rule.
  */
-export function buildQuotes(query: FormObject, random: () => number, nowMs: number): OnrampQuotes {
+export function buildQuotes(
+  query: FormObject,
+  random: () => number,
+  nowMs: number,
+  catalog: Catalog = BUILT_IN_CATALOG,
+): OnrampQuotes {
   // An empty value means "not set", as on every Stripe endpoint.
   const sent = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ""));
-  const parsed = QuoteQuerySchema.safeParse(sent);
+  const parsed = requestSchemas(catalog).quoteQuery.safeParse(sent);
   if (!parsed.success) throw invalidFromIssues(parsed.error.issues, "query");
   const checked = asParsedJson(parsed.data);
-  const violation = findQuoteViolation(checked);
+  const violation = findQuoteViolation(checked, catalog);
   if (violation) throw invalidParam(violation.param, violation.code, violation.message);
 
   const fiat = checked.source_currency ?? "usd";
-  const networks = checked.destination_networks ?? DESTINATION_NETWORKS;
-  const currencies = checked.destination_currencies ?? DESTINATION_CURRENCIES;
+  const networks: readonly string[] = checked.destination_networks ?? catalog.networks;
+  const currencies: readonly string[] = checked.destination_currencies ?? catalog.currencies;
+  const decimalsOf = (currency: string) => catalog.precision.get(currency)?.decimals ?? 0;
   const target = checked.destination_amount;
   let sourceCents = toUnits(checked.source_amount ?? DEFAULT_SOURCE_AMOUNT, FIAT_DECIMALS);
   if (target !== undefined) {
     // The rules left exactly one currency: the fiat side is what that much of it costs.
     const currency = currencies[0] ?? "usdc";
-    const places = CRYPTO_DECIMALS[currency];
-    const price = fiatCents(FAKE_PRICE_USD_CENTS[currency], fiat);
+    const places = decimalsOf(currency);
+    const price = fiatCents(priceOf(currency), fiat);
     sourceCents = ceilDiv(toUnits(target, places) * price, pow10(places));
   }
 
-  const quoteOf = (network: DestinationNetwork, currency: DestinationCurrency) => {
-    const places = CRYPTO_DECIMALS[currency];
-    const price = fiatCents(FAKE_PRICE_USD_CENTS[currency], fiat);
+  const quoteOf = (network: string, currency: string) => {
+    const places = decimalsOf(currency);
+    const price = fiatCents(priceOf(currency), fiat);
     const units = target === undefined
       ? sourceCents * pow10(places) / price
       : toUnits(target, places);
     const transactionFee = ceilDiv(sourceCents * FAKE_TRANSACTION_FEE_BASIS_POINTS, 10_000n);
-    const networkFee = fiatCents(FAKE_NETWORK_FEE_USD_CENTS[network], fiat);
+    const networkFee = fiatCents(networkFeeOf(network), fiat);
     return {
       id: randomHex(random, 64),
       destination_amount: formatUnits(units, places),
@@ -133,10 +159,10 @@ export function buildQuotes(query: FormObject, random: () => number, nowMs: numb
     object: "crypto.onramp.quotes",
     // Every network has a key (Base as base_network: docs/stripe-api-notes.md#wallet-keys);
     // unrequested ones are [].
-    destination_network_quotes: Object.fromEntries(DESTINATION_NETWORKS.map((network) => [
-      WALLET_KEYS[network],
+    destination_network_quotes: Object.fromEntries(catalog.networks.map((network) => [
+      catalog.walletKeys.get(network)!,
       networks.includes(network)
-        ? currencies.filter((c) => carries(network, c)).map((c) => quoteOf(network, c))
+        ? currencies.filter((c) => carries(catalog, network, c)).map((c) => quoteOf(network, c))
         : [],
     ])),
     livemode: false,

@@ -21,6 +21,7 @@
  * @module
  */
 import type { CryptoOnrampSession } from "../client/types.ts";
+import { type CatalogOptions, createCatalog } from "../validation/catalog.ts";
 import {
   type Answer,
   errorAnswer,
@@ -58,6 +59,12 @@ export interface StripeMockOptions {
    * idempotency key during it, so concurrent uses of one key collide. @default {0}
    */
   latencyMs?: number;
+  /**
+   * Networks, currencies, pairs and precisions to add to the built-in catalog, as the
+   * `catalog` option of `cryptoOnramp()` takes them: give both the same, and the mock accepts
+   * what the proxy lets through. @default {the built-in catalog only}
+   */
+  catalog?: CatalogOptions;
 }
 
 /** A session the mock created, with what it received but does not return. */
@@ -243,10 +250,12 @@ function parseForm(input: string | URLSearchParams): FormObject {
  * @returns The mock.
  * @throws {RangeError} When an option is out of range (a rate outside 0..1, a negative
  * latency, an empty `secretKeys`).
+ * @throws {TypeError} When a `catalog` entry is invalid.
  */
 export function createStripeMock(options: StripeMockOptions = {}): StripeMock {
   checkOptions(options);
   const { secretKeys, random = Math.random, now = Date.now, faults = [], latencyMs = 0 } = options;
+  const catalog = createCatalog(options.catalog, "Stripe mock");
   const accepts = secretKeys === undefined
     ? (key: string) => TEST_KEY.test(key)
     : (key: string) => secretKeys.includes(key);
@@ -277,7 +286,7 @@ export function createStripeMock(options: StripeMockOptions = {}): StripeMock {
         }`,
       }));
     }
-    const { params, customerIp, ip } = checkCreateParams(parseForm(body));
+    const { params, customerIp, ip } = checkCreateParams(parseForm(body), catalog);
     if (ip !== undefined && isUnsupportedRegion(ip)) {
       // The endpoint ran and refused the customer: Stripe saves this answer under the key.
       return errorAnswer(400, {
@@ -291,7 +300,7 @@ export function createStripeMock(options: StripeMockOptions = {}): StripeMock {
       id,
       clientSecret: `${id}_secret_${randomString(random, 32)}`,
       created: Math.floor(now() / 1000),
-    });
+    }, catalog);
     records.push({ session, received_customer_ip_address: customerIp ?? null });
     byId.set(id, session);
     stats.sessionsCreated++;
@@ -333,9 +342,9 @@ export function createStripeMock(options: StripeMockOptions = {}): StripeMock {
       const query = parseForm(url.searchParams);
       if (endpoint.kind === "retrieve") return retrieve(endpoint.id, query);
       if (endpoint.kind === "list") {
-        return jsonAnswer(200, listSessions(records.map((r) => r.session), query));
+        return jsonAnswer(200, listSessions(records.map((r) => r.session), query, catalog));
       }
-      return jsonAnswer(200, buildQuotes(query, random, now()));
+      return jsonAnswer(200, buildQuotes(query, random, now(), catalog));
     } catch (error) {
       if (error instanceof RejectedRequest) return error.answer;
       throw error;

@@ -102,8 +102,15 @@ const ERROR_STATUSES = {
     },
   },
   500: {
-    description: "An unexpected fault in the proxy; nothing about it is echoed.",
-    example: { type: "api_error", message: "Internal error" },
+    description: "A fault of the platform's configuration (code `platform_misconfigured`: its " +
+      "`resolveCustomer` supplied invalid data, say) or an unexpected fault in the proxy (no " +
+      "code); never the request's fault, and nothing about it is echoed.",
+    example: {
+      type: "api_error",
+      code: "platform_misconfigured",
+      message: "The platform's onramp configuration is at fault, not this request: " +
+        "the platform has been told what to fix",
+    },
   },
   502: {
     description: "Stripe failed, could not be reached, or refused the platform's credentials.",
@@ -175,7 +182,49 @@ export function errorResponses<const S extends ErrorStatus>(
   ) as never;
 }
 
-/** A session as the browser receives it. */
+/** A session's fees, as Stripe reports them once known: each member a decimal string or null. */
+export interface SessionFeesView {
+  /** What the blockchain charges (gas or miner fee), in the fiat currency. */
+  network_fee_amount?: string | null;
+  /** Stripe's processing fee, in the fiat currency. */
+  transaction_fee_amount?: string | null;
+}
+
+/**
+ * The members of Stripe's `transaction_details` the proxy relays: each only when it has the
+ * type Stripe documents (https://docs.stripe.com/api/crypto/onramp_sessions/object); an
+ * unknown member, or one of another type, is left out.
+ */
+export interface TransactionDetailsView {
+  /** The crypto amount to deliver, e.g. `"0.100000000000000000"`. */
+  destination_amount?: string | null;
+  /** The cryptocurrencies the customer may choose from. */
+  destination_currencies?: string[] | null;
+  /** The chosen cryptocurrency. */
+  destination_currency?: string | null;
+  /** The chosen network. */
+  destination_network?: string | null;
+  /** The networks the customer may choose from. */
+  destination_networks?: string[] | null;
+  /** The fees, once known. */
+  fees?: SessionFeesView | null;
+  /** Whether the customer is kept from changing the suggested wallet. */
+  lock_wallet_address?: boolean | null;
+  /** `instant` or `standard` (preview). */
+  settlement_speed?: string | null;
+  /** The fiat amount, fees excluded. */
+  source_amount?: string | null;
+  /** The fiat currency. */
+  source_currency?: string | null;
+  /** The on-chain transaction hash, once delivered. */
+  transaction_id?: string | null;
+  /** The wallet the crypto is sent to. */
+  wallet_address?: string | null;
+  /** The suggested wallet of each network (Base's key is `base_network`), and `destination_tags`. */
+  wallet_addresses?: Record<string, string | null | Record<string, string | null>> | null;
+}
+
+/** A session as its owner receives it: on create, or with its `client_secret` on retrieve. */
 export interface PublicSession {
   /** The session id, `cos_…`. */
   id: string;
@@ -185,13 +234,57 @@ export interface PublicSession {
   status: string;
   /** Whether the session is live (not test mode). */
   livemode: boolean;
-  /** Stripe's hosted onramp page for this session, if any. */
+  /** Stripe's hosted onramp page for this session, if any: it drives the session, like `client_secret`. */
   redirect_url: string | null;
-  /** Amounts, currencies, networks, fees and wallet of the transaction. */
-  transaction_details: Record<string, unknown>;
+  /** Amounts, currencies, networks, fees and wallets of the transaction. */
+  transaction_details: TransactionDetailsView;
 }
 
-/** The part of a session the browser gets: what the widget and a status display need. */
+/** What a session id alone reveals: where the session is, nothing about the customer. */
+export interface SessionStatusView {
+  /** The session id, `cos_…`. */
+  id: string;
+  /** The session's status (an open string). */
+  status: string;
+  /** Whether the session is live (not test mode). */
+  livemode: boolean;
+}
+
+const nullableString = (description: string) =>
+  z.string().nullable().optional().openapi({ description });
+const nullableStrings = (description: string) =>
+  z.array(z.string()).nullable().optional().openapi({ description });
+
+/** Stripe's `transaction_details`, as relayed: known members of the documented type only. */
+export const TransactionDetailsSchema = z.object({
+  destination_amount: nullableString("The crypto amount to deliver."),
+  destination_currencies: nullableStrings("The cryptocurrencies the customer may choose from."),
+  destination_currency: nullableString("The chosen cryptocurrency (an open string)."),
+  destination_network: nullableString("The chosen network (an open string)."),
+  destination_networks: nullableStrings("The networks the customer may choose from."),
+  fees: z.object({
+    network_fee_amount: nullableString("The blockchain's fee, in fiat."),
+    transaction_fee_amount: nullableString("Stripe's processing fee, in fiat."),
+  }).nullable().optional().openapi({ description: "The fees, once known." }),
+  lock_wallet_address: z.boolean().nullable().optional(),
+  settlement_speed: nullableString("`instant` or `standard` (preview)."),
+  source_amount: nullableString("The fiat amount, fees excluded."),
+  source_currency: nullableString("The fiat currency."),
+  transaction_id: nullableString("The on-chain transaction hash, once delivered."),
+  wallet_address: nullableString("The wallet the crypto is sent to."),
+  wallet_addresses: z.record(
+    z.string(),
+    z.union([z.string(), z.null(), z.record(z.string(), z.string().nullable())]),
+  ).nullable().optional().openapi({
+    description: "The suggested wallet of each network (Base's key is `base_network`; new " +
+      "networks appear as new keys), and `destination_tags`.",
+  }),
+}).openapi("TransactionDetails", {
+  description: "Stripe's `transaction_details`: only the members Stripe documents, each only " +
+    "when it has the documented type; any other member is left out.",
+});
+
+/** The part of a session its owner gets: what the widget and a status display need. */
 export const PublicSessionSchema = z.object({
   id: z.string().openapi({ example: "cos_1NamBL2eZvKYlo2CP38sZVEW" }),
   client_secret: z.string().optional().openapi({
@@ -204,15 +297,32 @@ export const PublicSessionSchema = z.object({
     example: "initialized",
   }),
   livemode: z.boolean(),
-  redirect_url: z.string().nullable(),
-  transaction_details: z.record(z.string(), z.unknown()).openapi({
-    description: "Stripe's `transaction_details`: amounts, currencies, networks, fees, wallet.",
+  redirect_url: z.string().nullable().openapi({
+    description: "Stripe's hosted onramp page for this session: it drives the session.",
   }),
+  transaction_details: TransactionDetailsSchema,
 }).openapi("OnrampSession");
 // The documented schema and the interface describe the same object.
 const _publicSessionMatches: [PublicSession, ParsedJson<z.output<typeof PublicSessionSchema>>] = [
   {} as ParsedJson<z.output<typeof PublicSessionSchema>>,
   {} as PublicSession,
+];
+
+/** What `GET /sessions/{id}` answers without the session's `client_secret`. */
+export const SessionStatusSchema = z.object({
+  id: z.string().openapi({ example: "cos_1NamBL2eZvKYlo2CP38sZVEW" }),
+  status: z.string().openapi({
+    description: "initialized, rejected, requires_payment, fulfillment_processing or " +
+      "fulfillment_complete; new values may appear.",
+    example: "fulfillment_complete",
+  }),
+  livemode: z.boolean(),
+}).openapi("OnrampSessionStatus", {
+  description: "A session's status alone: what anyone who knows its id may read.",
+});
+const _statusMatches: [SessionStatusView, z.output<typeof SessionStatusSchema>] = [
+  {} as z.output<typeof SessionStatusSchema>,
+  {} as SessionStatusView,
 ];
 
 const NetworkQuoteSchema = z.object({

@@ -8,16 +8,22 @@ import type { Context } from "hono";
 import type { OnrampClient } from "../client/create_client.ts";
 import { fromUpstream } from "./_from_upstream.ts";
 import type { Logger } from "../errors/logger.ts";
-import { invalidRequest, OnrampError } from "../errors/onramp_error.ts";
+import { OnrampError } from "../errors/onramp_error.ts";
 import { type OnrampEnv, type RequestContext, requireCustomerIp } from "../ip/customer_ip.ts";
-import { applyPolicy, type CustomerData, type OnrampPolicy } from "../validation/policy.ts";
-import { findCreateSessionViolation } from "../validation/rules.ts";
+import type { Catalog } from "../validation/catalog.ts";
+import {
+  applyPolicy,
+  type CustomerData,
+  type OnrampPolicy,
+  PlatformFault,
+} from "../validation/policy.ts";
+import { createSessionViolations, enforceRules } from "../validation/rules.ts";
 import { firstSchemaViolation } from "../validation/schema_violation.ts";
 import {
   asParsedJson,
   type CreateSessionBody,
   type CreateSessionBodySchema,
-  CustomerDataSchema,
+  type RequestSchemas,
 } from "../validation/schemas.ts";
 import { errorResponses, type PublicSession, PublicSessionSchema } from "./_responses.ts";
 import { toPublicSession } from "./public_session.ts";
@@ -79,24 +85,44 @@ function buildRoute(body: typeof CreateSessionBodySchema) {
 export interface CreateSessionDeps {
   client: OnrampClient;
   policy: OnrampPolicy;
+  /** The effective catalog, which the policy and the rules follow. */
+  catalog: Catalog;
+  /** The schema `resolveCustomer`'s data must pass, from the same catalog. */
+  customerData: RequestSchemas["customerData"];
   resolveCustomer: ResolveCustomer | undefined;
   onMissingIp: "reject" | "omit" | undefined;
   log: Logger;
 }
 
+/**
+ * The platform's own set-up is at fault, not the request: a 500 that says so to the browser
+ * and tells the platform's operator what to fix in the log (never echoing the data itself).
+ *
+ * @param log Where the fault is reported.
+ * @param detail What is wrong with the platform's configuration or data.
+ * @returns The error to throw.
+ */
+export function platformMisconfigured(log: Logger, detail: string): OnrampError {
+  log({ level: "error", message: detail, status: 500, code: "platform_misconfigured" });
+  return new OnrampError(500, {
+    type: "api_error",
+    code: "platform_misconfigured",
+    message: "The platform's onramp configuration is at fault, not this request: " +
+      "the platform has been told what to fix",
+  });
+}
+
 async function customerDataOf(c: Context, deps: CreateSessionDeps): Promise<CustomerData> {
   const data = deps.resolveCustomer ? await deps.resolveCustomer(c) : undefined;
   if (data === undefined) return {};
-  const parsed = CustomerDataSchema.safeParse(data);
+  const parsed = deps.customerData.safeParse(data);
   if (!parsed.success) {
-    // The platform's own data is wrong: a server fault, not the customer's.
-    const { param } = firstSchemaViolation(parsed.error.issues, "customer data");
-    deps.log({
-      level: "error",
-      message: `resolveCustomer returned an invalid ${param}`,
-      status: 500,
-    });
-    throw new OnrampError(500, { type: "api_error", message: "Internal error" });
+    // The platform's own data is wrong: its fault, never the customer's.
+    const { param, message } = firstSchemaViolation(parsed.error.issues, "customer data");
+    throw platformMisconfigured(
+      deps.log,
+      `resolveCustomer returned invalid customer data at ${param || "the top level"}: ${message}`,
+    );
   }
   return asParsedJson(parsed.data);
 }
@@ -127,9 +153,16 @@ export async function mintSession(
   browserKey: string | undefined,
 ): Promise<PublicSession> {
   const customer = await customerDataOf(c, deps);
-  const params = applyPolicy(browser, customer, deps.policy);
-  const violation = findCreateSessionViolation(params);
-  if (violation) throw invalidRequest(violation.param, violation.code, violation.message);
+  let params: CreateSessionBody;
+  try {
+    params = applyPolicy(browser, customer, deps.policy, deps.catalog);
+  } catch (error) {
+    if (error instanceof PlatformFault) throw platformMisconfigured(deps.log, error.message);
+    throw error;
+  }
+  // The policy already refused what the browser may not do; what is left breaks only Stripe's
+  // own rules, on parameters the browser sent (documented ones refused, the rest warned).
+  enforceRules(createSessionViolations(params, deps.catalog), deps.log);
 
   const ip = requireCustomerIp(c.get("customerIp"), deps.onMissingIp);
   const idempotencyKey = browserKey === undefined

@@ -28,16 +28,23 @@ import {
 } from "../validation/policy.ts";
 import { rateLimit, type RateLimitOptions } from "../ratelimit/rate_limit.ts";
 import { firstSchemaViolation } from "../validation/schema_violation.ts";
+import { type CatalogOptions, createCatalog } from "../validation/catalog.ts";
 import {
   asParsedJson,
   CREATE_SESSION_EXAMPLE,
-  CreateSessionBodySchema,
+  type CreateSessionBodySchema,
+  requestSchemas,
 } from "../validation/schemas.ts";
 import { createSessionRoute, mintSession, type ResolveCustomer } from "./create_session.ts";
 import { registerDocs } from "./docs.ts";
 import { registerWebhookRoute, type WebhookOptions } from "./webhooks.ts";
 import { fetchQuotes, quotesRoute } from "./quotes.ts";
-import { retrievePublicSession, retrieveSessionRoute } from "./retrieve_session.ts";
+import {
+  CLIENT_SECRET_HEADER,
+  refuseSecretInUrl,
+  retrievePublicSession,
+  retrieveSessionRoute,
+} from "./retrieve_session.ts";
 
 /**
  * The sub-app {@linkcode cryptoOnramp} returns: a `@hono/zod-openapi` `OpenAPIHono` app, to mount
@@ -71,6 +78,27 @@ export interface CryptoOnrampOptions {
   onMissingIp?: "reject" | "omit";
   /** What the browser may choose: fields, currencies, networks, amounts, wallet locking. */
   policy?: OnrampPolicy;
+  /**
+   * Networks, currencies, pairs, precisions and wallet keys to add to the built-in catalog,
+   * for what Stripe has approved the platform for before this module lists it. Checked at
+   * start-up; the request schemas, `/openapi.json`, the policy and the rules follow it.
+   *
+   * @default {the built-in catalog only}
+   *
+   * @example Allow USDT on Optimism
+   * ```ts
+   * import { cryptoOnramp } from "./onramp_app.ts";
+   *
+   * cryptoOnramp({
+   *   stripeSecretKey: "sk_test_123",
+   *   catalog: {
+   *     currencies: { usdt: { decimals: 6 } },
+   *     networks: { optimism: { currencies: ["eth", "usdc", "usdt"] } },
+   *   },
+   * });
+   * ```
+   */
+  catalog?: CatalogOptions;
   /** Supplies the signed-in customer's wallets, KYC details and metadata; may throw an {@linkcode OnrampError} (401/403) to refuse. */
   resolveCustomer?: ResolveCustomer;
   /** Cross-origin sites allowed to call the routes (e.g. `https://app.example.com`). Same-origin calls are always allowed (behind a proxy, once it is in `trustedProxies`). @default {none} */
@@ -119,8 +147,11 @@ export interface CryptoOnrampOptions {
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** Pick mask of the browser-settable fields, at start-up. */
-function allowedBodySchema(fields: readonly BrowserField[]): typeof CreateSessionBodySchema {
-  const known = Object.keys(CreateSessionBodySchema.shape);
+function allowedBodySchema(
+  schema: typeof CreateSessionBodySchema,
+  fields: readonly BrowserField[],
+): typeof CreateSessionBodySchema {
+  const known = Object.keys(schema.shape);
   const unknown = fields.find((field) => !known.includes(field));
   if (unknown !== undefined) {
     throw new TypeError(
@@ -137,7 +168,7 @@ function allowedBodySchema(fields: readonly BrowserField[]): typeof CreateSessio
       fields.includes(field as BrowserField)
     ),
   );
-  return CreateSessionBodySchema.pick(mask).openapi("CreateSessionRequest", { example }) as never;
+  return schema.pick(mask).openapi("CreateSessionRequest", { example }) as never;
 }
 
 function requireJson(): MiddlewareHandler {
@@ -198,8 +229,8 @@ function guardRequest(allowedOrigins: readonly string[], proxies: TrustRule): Mi
  *
  * @param options The Stripe key and the platform's choices.
  * @returns The sub-app, to mount with `app.route(path, …)`.
- * @throws {TypeError} When the key, `fetch`, a policy option or `rateLimit.onStoreError` is
- * invalid.
+ * @throws {TypeError} When the key, `fetch`, a policy or catalog option or
+ * `rateLimit.onStoreError` is invalid.
  * @throws {RangeError} When a numeric option is out of range.
  */
 export function cryptoOnramp(options: CryptoOnrampOptions): OnrampApp {
@@ -230,6 +261,7 @@ export function cryptoOnrampWithSeams(
     getClientIp,
     onMissingIp,
     policy = {},
+    catalog: catalogOptions,
     resolveCustomer,
     allowedOrigins,
     rateLimit: rateLimitOptions,
@@ -248,9 +280,22 @@ export function cryptoOnrampWithSeams(
     ...(maxNetworkRetries !== undefined && { maxNetworkRetries }),
     ...(fetch !== undefined && { fetch }),
   }, seams);
-  checkPolicy(policy);
-  const bodySchema = allowedBodySchema(policy.browserFields ?? DEFAULT_BROWSER_FIELDS);
-  const sessionDeps = { client, policy, resolveCustomer, onMissingIp, log };
+  const catalog = createCatalog(catalogOptions);
+  const schemas = requestSchemas(catalog);
+  checkPolicy(policy, catalog);
+  const bodySchema = allowedBodySchema(
+    schemas.createSessionBody,
+    policy.browserFields ?? DEFAULT_BROWSER_FIELDS,
+  );
+  const sessionDeps = {
+    client,
+    policy,
+    catalog,
+    customerData: schemas.customerData,
+    resolveCustomer,
+    onMissingIp,
+    log,
+  };
 
   const app = new OpenAPIHono<OnrampEnv>({
     // The one place a schema failure becomes Stripe's error shape, naming the parameter.
@@ -270,7 +315,8 @@ export function cryptoOnrampWithSeams(
       cors({
         origin: [...allowedOrigins],
         allowMethods: ["GET", "POST"],
-        allowHeaders: ["Content-Type", "Idempotency-Key"],
+        // Onramp-Client-Secret: the proof of ownership GET /sessions/{id} reads.
+        allowHeaders: ["Content-Type", "Idempotency-Key", "Onramp-Client-Secret"],
         exposeHeaders: ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
         maxAge: 600,
       }),
@@ -306,10 +352,14 @@ export function cryptoOnrampWithSeams(
     return c.json(session, 200);
   });
   app.openapi(retrieveSessionRoute, async function retrieveSession(c) {
-    return c.json(await retrievePublicSession(client, log, c.req.valid("param").id), 200);
+    refuseSecretInUrl(Object.keys(c.req.queries()));
+    const { id } = c.req.valid("param");
+    const secret = c.req.valid("header")[CLIENT_SECRET_HEADER];
+    return c.json(await retrievePublicSession(client, log, id, secret), 200);
   });
-  app.openapi(quotesRoute, async function getQuotes(c) {
-    return c.json(await fetchQuotes(client, log, asParsedJson(c.req.valid("query"))), 200);
+  app.openapi(quotesRoute(schemas.quoteQuery), async function getQuotes(c) {
+    const query = asParsedJson(c.req.valid("query"));
+    return c.json(await fetchQuotes(client, log, query, catalog), 200);
   });
   if (webhooks !== undefined) {
     registerWebhookRoute(app, webhooks, { client, log, now: seams.now ?? Date.now });

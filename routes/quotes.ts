@@ -8,12 +8,12 @@ import type { OnrampClient } from "../client/create_client.ts";
 import type { OnrampQuotes } from "../client/types.ts";
 import { fromUpstream } from "./_from_upstream.ts";
 import type { Logger } from "../errors/logger.ts";
-import { invalidRequest } from "../errors/onramp_error.ts";
-import { findQuoteViolation } from "../validation/rules.ts";
-import { type QuoteQuery, QuoteQuerySchema } from "../validation/schemas.ts";
+import { BUILT_IN_CATALOG, type Catalog } from "../validation/catalog.ts";
+import { enforceRules, quoteViolations } from "../validation/rules.ts";
+import { type QuoteQuery, QuoteQuerySchema, type RequestSchemas } from "../validation/schemas.ts";
 import { errorResponses, QuotesSchema } from "./_responses.ts";
 
-function buildRoute() {
+function buildRoute(query: RequestSchemas["quoteQuery"]) {
   return createRoute({
     method: "get",
     path: "/quotes",
@@ -23,7 +23,7 @@ function buildRoute() {
     description: "Stripe's estimated prices for each currency–network pair, checked before " +
       "Stripe is called: `source_amount` and `destination_amount` exclude each other, and " +
       "`destination_amount` needs exactly one currency and one network.",
-    request: { query: QuoteQuerySchema },
+    request: { query },
     responses: {
       200: {
         description: "The quotes.",
@@ -34,15 +34,26 @@ function buildRoute() {
   });
 }
 
-/** The route definition of `GET /quotes`. */
-export const quotesRoute: ReturnType<typeof buildRoute> = buildRoute();
+/**
+ * The route definition of `GET /quotes`, its query following one catalog.
+ *
+ * @param query The query schema of the app's catalog.
+ * @returns The route, to register with `app.openapi`.
+ */
+export function quotesRoute(
+  query: RequestSchemas["quoteQuery"] = QuoteQuerySchema,
+): ReturnType<typeof buildRoute> {
+  return buildRoute(query);
+}
 
 /**
- * Checks the quotes rules and asks Stripe.
+ * Checks the quotes rules (documented ones refused, unverified ones logged as warnings) and
+ * asks Stripe.
  *
  * @param client The Stripe client.
- * @param log Where upstream faults are reported.
+ * @param log Where upstream faults and warnings are reported.
  * @param query A query that passed the schema.
+ * @param catalog The catalog it was checked against.
  * @returns Stripe's quotes.
  * @throws {OnrampError} For a broken rule (400) or a failed upstream call.
  */
@@ -50,9 +61,9 @@ export async function fetchQuotes(
   client: OnrampClient,
   log: Logger,
   query: QuoteQuery,
+  catalog: Catalog = BUILT_IN_CATALOG,
 ): Promise<OnrampQuotes> {
-  const violation = findQuoteViolation(query);
-  if (violation) throw invalidRequest(violation.param, violation.code, violation.message);
+  enforceRules(quoteViolations(query, catalog), log);
   try {
     return await client.getQuotes(query);
   } catch (error) {

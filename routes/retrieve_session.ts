@@ -1,15 +1,47 @@
 /**
- * `GET /sessions/{id}`: a session's status, for polling after the widget closes.
+ * `GET /sessions/{id}`: a session's status, for polling after the widget closes; its full view
+ * for whoever proves they own it.
+ *
+ * Who may read what: a session id is not a secret (it travels in URLs, logs and support
+ * tickets), so the id alone gives the status only (`id`, `status`, `livemode`). The full view
+ * (`redirect_url`, which drives the session, and `transaction_details`, whose wallets and
+ * on-chain `transaction_id` lead to the customer's wallet) needs the session's own
+ * `client_secret`, sent in the `Onramp-Client-Secret` header and compared in constant time
+ * with the one Stripe holds for that session. A secret in the URL is refused: URLs end up in
+ * logs and browser history (docs/stripe-api-notes.md#session-object-and-statuses).
  *
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { timingSafeEqual } from "hono/utils/buffer";
 import type { OnrampClient } from "../client/create_client.ts";
+import type { CryptoOnrampSession } from "../client/types.ts";
 import { fromUpstream } from "./_from_upstream.ts";
 import type { Logger } from "../errors/logger.ts";
+import { invalidRequest, OnrampError } from "../errors/onramp_error.ts";
 import { SessionIdSchema } from "../validation/schemas.ts";
-import { errorResponses, type PublicSession, PublicSessionSchema } from "./_responses.ts";
-import { toPublicSession } from "./public_session.ts";
+import {
+  errorResponses,
+  type PublicSession,
+  PublicSessionSchema,
+  SessionStatusSchema,
+  type SessionStatusView,
+} from "./_responses.ts";
+import { toPublicSession, toSessionStatus } from "./public_session.ts";
+
+/** The header that carries a session's `client_secret`, lower case as Hono reads headers. */
+export const CLIENT_SECRET_HEADER = "onramp-client-secret";
+
+/** The optional `Onramp-Client-Secret` header of a retrieve. */
+export const ClientSecretHeaderSchema = z.object({
+  [CLIENT_SECRET_HEADER]: z.string().regex(/^[\x21-\x7e]{1,500}$/, {
+    message: "must be the session's client_secret (1 to 500 visible ASCII characters)",
+  }).optional().openapi({
+    description: "The session's `client_secret`, as `POST /sessions` returned it: with it, the " +
+      "answer is the full session; without it, the status only. Never put it in the URL.",
+    example: "cos_1NamBL2eZvKYlo2CP38sZVEW_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P",
+  }),
+});
 
 function buildRoute() {
   return createRoute({
@@ -18,15 +50,29 @@ function buildRoute() {
     operationId: "retrieveOnrampSession",
     tags: ["Onramp sessions"],
     summary: "Retrieve an onramp session",
-    description: "Returns a session's status and transaction details, without its " +
-      "`client_secret` (an id alone must not unlock a session).",
-    request: { params: z.object({ id: SessionIdSchema }) },
+    description: "Who may read what. The session id alone gives the status only (`id`, " +
+      "`status`, `livemode`): an id is no secret, and the rest reveals the customer " +
+      "(`transaction_details` holds their wallets, and `transaction_id`, the on-chain hash, " +
+      "leads to their wallet) or drives the session (`redirect_url`, Stripe's hosted page). The " +
+      "full session needs proof of ownership: the session's `client_secret` in the " +
+      "`Onramp-Client-Secret` header, compared in constant time with the one Stripe holds. A " +
+      "wrong secret, or another session's, is refused with 403 (a caller that sends a secret " +
+      "wants the full view, and must learn that it did not get it). A `client_secret` in the " +
+      "query string is refused with 400 and never honoured. `client_secret` itself is never " +
+      "returned here.",
+    request: {
+      params: z.object({ id: SessionIdSchema }),
+      headers: ClientSecretHeaderSchema,
+    },
     responses: {
       200: {
-        description: "The session, without `client_secret`.",
-        content: { "application/json": { schema: PublicSessionSchema } },
+        description: "The full session with the right `Onramp-Client-Secret`; its status " +
+          "alone without one.",
+        content: {
+          "application/json": { schema: z.union([PublicSessionSchema, SessionStatusSchema]) },
+        },
       },
-      ...errorResponses(400, 404, 429, 500, 502, 503, 504),
+      ...errorResponses(400, 403, 404, 429, 500, 502, 503, 504),
     },
   });
 }
@@ -35,21 +81,65 @@ function buildRoute() {
 export const retrieveSessionRoute: ReturnType<typeof buildRoute> = buildRoute();
 
 /**
- * Fetches a session from Stripe and returns its public view.
+ * Refuses a `client_secret` in the query string, whatever its case: it must never travel in a
+ * URL, and the route never reads it from there.
+ *
+ * @param queryNames The names in the request's query string (Hono's `c.req.queries()` parses
+ * them without building a URL, which a hostile Host header can make impossible).
+ * @throws {OnrampError} A 400 naming `client_secret`.
+ */
+export function refuseSecretInUrl(queryNames: readonly string[]): void {
+  for (const name of queryNames) {
+    if (/^(onramp[-_]?)?client[-_]?secret$/i.test(name)) {
+      throw invalidRequest(
+        name,
+        "parameter_not_allowed",
+        `Send the session's client_secret in the Onramp-Client-Secret header, never in the ` +
+          `URL (URLs end up in logs and history): remove ${name} from the query string`,
+      );
+    }
+  }
+}
+
+/**
+ * Fetches a session from Stripe and returns what the caller may read: the status alone, or
+ * with the session's own `client_secret`, the full view.
  *
  * @param client The Stripe client.
  * @param log Where upstream faults are reported.
  * @param id A validated session id.
- * @returns The session without `client_secret`.
- * @throws {OnrampError} When Stripe refuses or fails.
+ * @param clientSecret The `Onramp-Client-Secret` header, if sent.
+ * @returns The full session without `client_secret`, or its status view.
+ * @throws {OnrampError} 403 when the secret is not this session's; Stripe's refusals and
+ * failures otherwise.
  */
 export async function retrievePublicSession(
   client: OnrampClient,
   log: Logger,
   id: string,
-): Promise<PublicSession> {
+  clientSecret?: string,
+): Promise<PublicSession | SessionStatusView> {
+  let session: CryptoOnrampSession;
   try {
-    return toPublicSession(await client.retrieveSession(id), false);
+    session = await client.retrieveSession(id);
+    if (clientSecret === undefined) return toSessionStatus(session);
+  } catch (error) {
+    throw fromUpstream(error, log);
+  }
+  const held = (session as { client_secret?: unknown }).client_secret;
+  // Constant time: how much of a guess matches must not show in how long the answer takes.
+  const owner = typeof held === "string" && await timingSafeEqual(clientSecret, held);
+  if (!owner) {
+    throw new OnrampError(403, {
+      type: "invalid_request_error",
+      code: "client_secret_mismatch",
+      param: CLIENT_SECRET_HEADER,
+      message: "The Onramp-Client-Secret header does not match this session: send the " +
+        "client_secret its create returned, or leave the header out for its status alone",
+    });
+  }
+  try {
+    return toPublicSession(session, false);
   } catch (error) {
     throw fromUpstream(error, log);
   }

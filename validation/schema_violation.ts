@@ -43,6 +43,11 @@ function describeExpected(issue: z.core.$ZodIssue): string {
           issue.origin === "string" ? "characters" : "items"
         }`
         : `must be at least ${issue.minimum}`;
+    case "invalid_key": {
+      // A record key failed its own schema: say what was wrong with it, not just "invalid key".
+      const inner = issue.issues[0];
+      return inner === undefined ? issue.message : describeExpected(inner);
+    }
     default:
       return issue.message;
   }

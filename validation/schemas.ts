@@ -2,11 +2,24 @@
  * Zod schemas of what the browser may send: the shape of each parameter, documented with
  * `.openapi()`. Rules that relate several parameters live in `rules.ts`.
  *
+ * The schemas follow a catalog ({@linkcode requestSchemas}): the exported ones are those of the
+ * built-in catalog, whose TypeScript types are checked against `openapi.yaml`; an app with a
+ * `catalog` option builds its own once, at start-up, whose enums and wallet keys include the
+ * platform's additions (their types stay the built-in ones: the extra values are strings the
+ * generated types do not know, checked at start-up instead).
+ *
  * @module
  */
 import { z } from "@hono/zod-openapi";
 import type { CreateSessionParams, QuoteParams } from "../client/types.ts";
-import { DESTINATION_CURRENCIES, DESTINATION_NETWORKS, SOURCE_CURRENCIES } from "./catalog.ts";
+import {
+  BUILT_IN_CATALOG,
+  type Catalog,
+  type DESTINATION_CURRENCIES,
+  type DESTINATION_NETWORKS,
+  type SOURCE_CURRENCIES,
+  type WalletKey,
+} from "./catalog.ts";
 
 // Metadata limits: https://docs.stripe.com/metadata
 const MAX_METADATA_KEYS = 50;
@@ -15,24 +28,7 @@ const MAX_METADATA_VALUE_LENGTH = 500;
 // Generous bounds that keep hostile input small; Stripe's own limits are lower or unpublished.
 const MAX_TEXT = 500;
 const MAX_ADDRESS = 128;
-
-/** A crypto network. */
-export const DestinationNetworkSchema = z.enum(DESTINATION_NETWORKS).openapi("DestinationNetwork", {
-  description: "A crypto network the onramp delivers on.",
-  example: "ethereum",
-});
-
-/** A cryptocurrency. */
-export const DestinationCurrencySchema = z.enum(DESTINATION_CURRENCIES).openapi(
-  "DestinationCurrency",
-  { description: "A cryptocurrency the customer can buy.", example: "eth" },
-);
-
-/** A fiat currency. */
-export const SourceCurrencySchema = z.enum(SOURCE_CURRENCIES).openapi("SourceCurrency", {
-  description: "The fiat currency the customer pays with.",
-  example: "usd",
-});
+const MAX_LIST = 20;
 
 /** A positive decimal amount written as a string, so no precision is lost. */
 export const DecimalStringSchema = z.string()
@@ -42,17 +38,24 @@ export const DecimalStringSchema = z.string()
   })
   .openapi("DecimalString", { example: "100.00" });
 
-const nonEmptyUnique = <T extends z.ZodType<string>>(item: T, plural: string) =>
+const nonEmptyUnique = <T extends z.ZodType<string>>(item: T, plural: string, max: number) =>
   z.array(item)
     .min(1, { message: "must not be empty: leave it out to allow every value" })
-    .max(20)
+    .max(max)
     .refine((list) => new Set(list).size === list.length, { message: "must not repeat a value" })
     .openapi({ description: `A non-empty list of ${plural}, without repeats.` });
 
-const text = (max: number) => z.string().min(1).max(max);
+// A lone UTF-16 surrogate ("\ud800") is not text: no UTF-8 encoding of it exists, so it could
+// never reach Stripe intact. It is the sender's mistake, refused like any other bad value.
+const WELL_FORMED = { message: "must be well-formed Unicode text: it holds a lone surrogate" };
+const isWellFormed = (value: string) => value.isWellFormed();
+
+/** A free-text string: any text, but never a lone surrogate. */
+const freeText = () => z.string().refine(isWellFormed, WELL_FORMED);
+const text = (max: number) => freeText().min(1).max(max);
 
 const KycDetailsSchema = z.strictObject({
-  email: z.email().max(MAX_TEXT).optional(),
+  email: z.email().max(MAX_TEXT).refine(isWellFormed, WELL_FORMED).optional(),
   first_name: text(MAX_TEXT).optional(),
   last_name: text(MAX_TEXT).optional(),
   dob: z.strictObject({
@@ -73,37 +76,69 @@ const KycDetailsSchema = z.strictObject({
   description: "Customer details to pre-fill in the onramp's identity step.",
 });
 
-const walletAddress = text(MAX_ADDRESS);
+const walletAddress = () => text(MAX_ADDRESS);
+const destinationTag = () => text(64);
 
-const WalletAddressesSchema = z.strictObject({
-  avalanche: walletAddress.optional(),
-  base_network: walletAddress.optional().openapi({
-    description: "Address on Base: the key is `base_network`, the network value is `base`.",
-  }),
-  bitcoin: walletAddress.optional(),
-  ethereum: walletAddress.optional(),
-  polygon: walletAddress.optional(),
-  solana: walletAddress.optional(),
-  stellar: walletAddress.optional(),
-  destination_tags: z.strictObject({ stellar: text(64).optional() }).optional().openapi({
-    description: "Destination tags of tag-based networks; only `stellar` has one.",
-  }),
-}).openapi("WalletAddresses", {
-  description: "The customer's wallet for each network, suggested in the widget.",
-  example: { ethereum: "0x742d35Cc6634C0532925a3b844Bc454e4438f44e" },
-});
+/** The shape of `wallet_addresses` under the built-in catalog, for the types. */
+type WalletShape =
+  & { [K in WalletKey]: z.ZodOptional<z.ZodString> }
+  & {
+    destination_tags: z.ZodOptional<
+      z.ZodObject<{ stellar: z.ZodOptional<z.ZodString> }, z.core.$strict>
+    >;
+  };
 
-const MetadataSchema = z.record(
-  z.string()
+function walletAddressesSchema(catalog: Catalog) {
+  // Built as a plain record, one key per network of the catalog: `hasOwn`-safe names only
+  // (the catalog refuses anything but lower-case identifiers).
+  const shape: Record<string, z.ZodType> = {};
+  for (const network of catalog.networks) {
+    const key = catalog.walletKeys.get(network)!;
+    shape[key] = walletAddress().optional().openapi({
+      description: key === network
+        ? `Address on ${network}.`
+        : `Address on ${network}: the key is \`${key}\`, the network value is \`${network}\`.`,
+    });
+  }
+  const tags: Record<string, z.ZodType> = {};
+  for (const network of catalog.tagNetworks) tags[network] = destinationTag().optional();
+  shape.destination_tags = z.strictObject(tags).optional().openapi({
+    description: `Destination tags of tag-based networks (${catalog.tagNetworks.join(", ")}).`,
+  });
+  return z.strictObject(shape as WalletShape).openapi("WalletAddresses", {
+    description: "The customer's wallet for each network, suggested in the widget.",
+    example: { ethereum: "0x742d35Cc6634C0532925a3b844Bc454e4438f44e" },
+  });
+}
+
+const metadataRecord = z.record(
+  freeText()
     .min(1)
     .max(MAX_METADATA_KEY_LENGTH)
     .regex(/^[^[\]]*$/, { message: "must not contain square brackets" }),
-  z.string().max(MAX_METADATA_VALUE_LENGTH),
+  freeText().max(MAX_METADATA_VALUE_LENGTH),
 ).refine((metadata) => Object.keys(metadata).length <= MAX_METADATA_KEYS, {
   message: `must have at most ${MAX_METADATA_KEYS} keys`,
-}).openapi("Metadata", {
+});
+
+// zod's records skip a `__proto__` key on purpose, so it would vanish without a word; refuse
+// it instead, naming it, so that nothing the browser sent is silently lost.
+const MetadataSchema = z.preprocess((value, ctx) => {
+  if (typeof value === "object" && value !== null && Object.hasOwn(value, "__proto__")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["__proto__"],
+      message: "must not be __proto__, which cannot be stored safely: pick another key",
+      input: value,
+    });
+  }
+  return value;
+}, metadataRecord).openapi("Metadata", {
+  type: "object",
   description: "Up to 50 keys of at most 40 characters, values of at most 500 characters. " +
     "An empty value unsets a key.",
+  additionalProperties: { type: "string", maxLength: MAX_METADATA_VALUE_LENGTH },
+  maxProperties: MAX_METADATA_KEYS,
   example: { order_id: "6735" },
 });
 
@@ -116,40 +151,120 @@ export const CREATE_SESSION_EXAMPLE: Readonly<Record<string, unknown>> = {
   destination_networks: ["ethereum", "base"],
 };
 
-/** The body of `POST /sessions`: Stripe's create parameters but `customer_ip_address`. */
-export const CreateSessionBodySchema = z.strictObject({
-  source_amount: DecimalStringSchema.optional().openapi({
-    description: "Fiat amount to pre-fill, at most 2 decimals. Excludes `destination_amount`.",
-    example: "100.00",
-  }),
-  source_currency: SourceCurrencySchema.optional(),
-  destination_amount: DecimalStringSchema.optional().openapi({
-    description: "Crypto amount to pre-fill, within the currency's precision. Needs " +
-      "`destination_currency` and `destination_network`; excludes `source_amount`.",
-    example: "0.1",
-  }),
-  destination_currency: DestinationCurrencySchema.optional(),
-  destination_network: DestinationNetworkSchema.optional(),
-  destination_currencies: nonEmptyUnique(DestinationCurrencySchema, "currencies").optional()
-    .openapi({ example: ["eth", "usdc"] }),
-  destination_networks: nonEmptyUnique(DestinationNetworkSchema, "networks").optional()
-    .openapi({ example: ["ethereum", "base"] }),
-  wallet_addresses: WalletAddressesSchema.optional(),
-  lock_wallet_address: z.boolean().optional(),
-  kyc_details: KycDetailsSchema.optional(),
-  metadata: z.union([MetadataSchema, z.literal("")]).optional(),
-}).openapi("CreateSessionRequest", {
-  description: "The onramp session to create. Every field is optional; the platform's policy " +
-    "decides which ones the browser may set.",
-  example: CREATE_SESSION_EXAMPLE,
-});
+// The schemas of one catalog. Their types are the built-in catalog's (the casts below): what
+// the extra values of a platform's catalog are is known at start-up only.
+function buildSchemas(catalog: Catalog) {
+  const networkSchema = z.enum(catalog.networks as typeof DESTINATION_NETWORKS).openapi(
+    "DestinationNetwork",
+    { description: "A crypto network the onramp delivers on.", example: "ethereum" },
+  );
+  const currencySchema = z.enum(catalog.currencies as typeof DESTINATION_CURRENCIES).openapi(
+    "DestinationCurrency",
+    { description: "A cryptocurrency the customer can buy.", example: "eth" },
+  );
+  const fiatSchema = z.enum(catalog.sourceCurrencies as typeof SOURCE_CURRENCIES).openapi(
+    "SourceCurrency",
+    { description: "The fiat currency the customer pays with.", example: "usd" },
+  );
+  const maxNetworks = Math.max(MAX_LIST, catalog.networks.length);
+  const maxCurrencies = Math.max(MAX_LIST, catalog.currencies.length);
 
-/** Customer data a platform's `resolveCustomer` hook may supply. */
-export const CustomerDataSchema = CreateSessionBodySchema.pick({
-  wallet_addresses: true,
-  kyc_details: true,
-  metadata: true,
-});
+  const createSessionBody = z.strictObject({
+    source_amount: DecimalStringSchema.optional().openapi({
+      description: "Fiat amount to pre-fill, at most 2 decimals. Excludes `destination_amount`.",
+      example: "100.00",
+    }),
+    source_currency: fiatSchema.optional(),
+    destination_amount: DecimalStringSchema.optional().openapi({
+      description: "Crypto amount to pre-fill, within the currency's precision. Needs " +
+        "`destination_currency` and `destination_network`; excludes `source_amount`.",
+      example: "0.1",
+    }),
+    destination_currency: currencySchema.optional(),
+    destination_network: networkSchema.optional(),
+    destination_currencies: nonEmptyUnique(currencySchema, "currencies", maxCurrencies).optional()
+      .openapi({ example: ["eth", "usdc"] }),
+    destination_networks: nonEmptyUnique(networkSchema, "networks", maxNetworks).optional()
+      .openapi({ example: ["ethereum", "base"] }),
+    wallet_addresses: walletAddressesSchema(catalog).optional(),
+    lock_wallet_address: z.boolean().optional(),
+    kyc_details: KycDetailsSchema.optional(),
+    metadata: z.union([MetadataSchema, z.literal("")]).optional(),
+  }).openapi("CreateSessionRequest", {
+    description: "The onramp session to create. Every field is optional; the platform's policy " +
+      "decides which ones the browser may set.",
+    example: CREATE_SESSION_EXAMPLE,
+  });
+
+  const customerData = createSessionBody.pick({
+    wallet_addresses: true,
+    kyc_details: true,
+    metadata: true,
+  });
+
+  const quoteQuery = z.strictObject({
+    source_currency: fiatSchema.optional().openapi({
+      description: "The fiat currency to quote in; Stripe's default is usd.",
+    }),
+    source_amount: DecimalStringSchema.optional().openapi({
+      description: "The fiat amount to quote, at most 2 decimals; Stripe's default is 100.00. " +
+        "Excludes `destination_amount`.",
+    }),
+    destination_amount: DecimalStringSchema.optional().openapi({
+      description: "The crypto amount to quote instead; needs exactly one destination currency " +
+        "and one destination network.",
+    }),
+    destination_currencies: z.preprocess(
+      (value) => typeof value === "string" ? [value] : value,
+      nonEmptyUnique(currencySchema, "currencies", maxCurrencies),
+    ).optional().openapi({
+      description: "Repeat the parameter for several values: " +
+        "`destination_currencies=eth&destination_currencies=usdc`.",
+    }),
+    destination_networks: z.preprocess(
+      (value) => typeof value === "string" ? [value] : value,
+      nonEmptyUnique(networkSchema, "networks", maxNetworks),
+    ).optional().openapi({
+      description: "Repeat the parameter for several values: " +
+        "`destination_networks=ethereum&destination_networks=solana`.",
+    }),
+  });
+
+  return { createSessionBody, customerData, quoteQuery };
+}
+
+/** The request schemas of one catalog. */
+export type RequestSchemas = ReturnType<typeof buildSchemas>;
+
+const schemasByCatalog = new WeakMap<Catalog, RequestSchemas>();
+
+/**
+ * The request schemas that follow `catalog`: its networks, currencies and fiat currencies as
+ * enums, its wallet keys and tag networks in `wallet_addresses`. Built once per catalog.
+ *
+ * @param catalog The effective catalog.
+ * @returns The create body, customer data and quotes query schemas.
+ */
+export function requestSchemas(catalog: Catalog): RequestSchemas {
+  let schemas = schemasByCatalog.get(catalog);
+  if (schemas === undefined) {
+    schemas = buildSchemas(catalog);
+    schemasByCatalog.set(catalog, schemas);
+  }
+  return schemas;
+}
+
+const BUILT_IN_SCHEMAS = requestSchemas(BUILT_IN_CATALOG);
+
+/** The body of `POST /sessions` under the built-in catalog: Stripe's create parameters but `customer_ip_address`. */
+export const CreateSessionBodySchema: RequestSchemas["createSessionBody"] =
+  BUILT_IN_SCHEMAS.createSessionBody;
+
+/** Customer data a platform's `resolveCustomer` hook may supply, under the built-in catalog. */
+export const CustomerDataSchema: RequestSchemas["customerData"] = BUILT_IN_SCHEMAS.customerData;
+
+/** The query of `GET /quotes`, under the built-in catalog. */
+export const QuoteQuerySchema: RequestSchemas["quoteQuery"] = BUILT_IN_SCHEMAS.quoteQuery;
 
 /**
  * `T` with `undefined` taken out of every optional member, deeply: what a schema's output parsed
@@ -200,35 +315,6 @@ type ParsedCreateBody = ParsedJson<z.output<typeof CreateSessionBodySchema>>;
 // a key, at any depth, that the upstream spec (openapi.yaml, via generated/) would not.
 const _bodyFitsUpstream = (body: ParsedCreateBody): CreateSessionBody => body;
 const _bodyHasNoForeignKeys: NoForeignKeys<ParsedCreateBody, CreateSessionBody> = true;
-
-/** The query of `GET /quotes`. */
-export const QuoteQuerySchema = z.strictObject({
-  source_currency: SourceCurrencySchema.optional().openapi({
-    description: "The fiat currency to quote in; Stripe's default is usd.",
-  }),
-  source_amount: DecimalStringSchema.optional().openapi({
-    description: "The fiat amount to quote, at most 2 decimals; Stripe's default is 100.00. " +
-      "Excludes `destination_amount`.",
-  }),
-  destination_amount: DecimalStringSchema.optional().openapi({
-    description: "The crypto amount to quote instead; needs exactly one destination currency " +
-      "and one destination network.",
-  }),
-  destination_currencies: z.preprocess(
-    (value) => typeof value === "string" ? [value] : value,
-    nonEmptyUnique(DestinationCurrencySchema, "currencies"),
-  ).optional().openapi({
-    description: "Repeat the parameter for several values: " +
-      "`destination_currencies=eth&destination_currencies=usdc`.",
-  }),
-  destination_networks: z.preprocess(
-    (value) => typeof value === "string" ? [value] : value,
-    nonEmptyUnique(DestinationNetworkSchema, "networks"),
-  ).optional().openapi({
-    description: "Repeat the parameter for several values: " +
-      "`destination_networks=ethereum&destination_networks=solana`.",
-  }),
-});
 
 /** A validated quotes query. */
 export type QuoteQuery = ParsedJson<z.output<typeof QuoteQuerySchema>>;

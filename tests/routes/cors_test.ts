@@ -17,7 +17,7 @@ Deno.test("CORS allows a listed origin, preflight included", async () => {
   assertEquals(preflight.headers.get("access-control-allow-origin"), "https://app.example.com");
   assertEquals(
     preflight.headers.get("access-control-allow-headers"),
-    "Content-Type,Idempotency-Key",
+    "Content-Type,Idempotency-Key,Onramp-Client-Secret",
   );
   const res = await request(
     "/onramp/sessions",

@@ -23,7 +23,7 @@ Deno.test("GET /openapi.json lists every route with its error responses", async 
   const { paths } = await documentAt("/onramp");
   const expected: Record<string, string[]> = {
     "post /sessions": ["200", "400", "401", "403", "413", "415", "429", "500", "502", "503", "504"],
-    "get /sessions/{id}": ["200", "400", "404", "429", "500", "502", "503", "504"],
+    "get /sessions/{id}": ["200", "400", "403", "404", "429", "500", "502", "503", "504"],
     "get /quotes": ["200", "400", "429", "500", "502", "503", "504"],
   };
   for (const [route, statuses] of Object.entries(expected)) {
