@@ -90,6 +90,27 @@ export function sessionJson(overrides: Record<string, unknown> = {}): Record<str
   };
 }
 
+/** A minimal valid `crypto.onramp.quotes`. */
+export function quotesJson(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: "f".repeat(64),
+    object: "crypto.onramp.quotes",
+    destination_network_quotes: { ethereum: [], solana: null },
+    livemode: false,
+    rate_fetched_at: 1674265506.3408287,
+    source_amount: "100.00",
+    source_currency: "usd",
+    ...overrides,
+  };
+}
+
+/** Answers each path with a valid object of its kind: quotes, or a session. */
+export function validAnswer(request: SeenRequest): Response {
+  return Response.json(
+    request.url.pathname === "/v1/crypto/onramp_quotes" ? quotesJson() : sessionJson(),
+  );
+}
+
 /** Records the waits asked for instead of waiting. */
 export function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number[] } {
   const waits: number[] = [];
