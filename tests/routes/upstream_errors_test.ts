@@ -187,8 +187,9 @@ Deno.test("a stalled Stripe is answered at deadlineMs, not after every attempt's
     assert(elapsed >= 950 && elapsed < 1_400, `answered after ${elapsed.toFixed(0)} ms`);
     assertEquals(stripe.requests.length, 2);
   } finally {
-    await app.close();
+    // Stripe first: it ends the stalled answers, which the app's shutdown waits for.
     await stripe.close();
+    await app.close();
   }
 });
 
@@ -203,8 +204,9 @@ Deno.test("an attempt gets only what is left of deadlineMs, however long timeout
     assert(elapsed >= 450 && elapsed < 900, `answered after ${elapsed.toFixed(0)} ms`);
     assertEquals(stripe.requests.length, 1);
   } finally {
-    await app.close();
+    // Stripe first: it ends the stalled answers, which the app's shutdown waits for.
     await stripe.close();
+    await app.close();
   }
 });
 
@@ -223,8 +225,9 @@ Deno.test("no retry is made whose backoff would end after deadlineMs", async () 
     assertEquals(stripe.requests.length, 2);
     assert(elapsed < 600, `answered after ${elapsed.toFixed(0)} ms`);
   } finally {
-    await app.close();
+    // Stripe first: it ends the stalled answers, which the app's shutdown waits for.
     await stripe.close();
+    await app.close();
   }
 });
 
@@ -247,8 +250,9 @@ Deno.test("a parameter the client cannot encode is not reported as an upstream f
       `logged as an upstream fault: ${told}`,
     );
   } finally {
-    await app.close();
+    // Stripe first: it ends the stalled answers, which the app's shutdown waits for.
     await stripe.close();
+    await app.close();
   }
 });
 
