@@ -191,20 +191,15 @@ export function createRetryingFetch(
     const random = seams.random ?? Math.random;
     const now = seams.now ?? Date.now;
     const deadlineAt = now() + deadlineMs;
-    // Read once, sent as is on every attempt: no stream to tee per retry.
-    const body = request.body === null ? null : await request.arrayBuffer();
-    const { url, method, headers } = request;
     for (let retriesMade = 0;; retriesMade++) {
       const attemptMs = Math.min(timeoutMs, Math.max(1, deadlineAt - now()));
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), attemptMs);
       let result: AttemptResult;
       try {
-        // `manual`: a redirect comes back as the 3xx it is, never followed with our key.
-        const attempt = new Request(url, {
-          method,
-          headers,
-          body,
+        // `manual`: a redirect comes back as the 3xx it is, never followed with our key. A body
+        // is sent from a copy, so that the original is there for a retry.
+        const attempt = new Request(request.body === null ? request : request.clone(), {
           redirect: "manual",
           signal: controller.signal,
         });
