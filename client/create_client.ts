@@ -233,7 +233,19 @@ function toStripeApiError(error: unknown, response: Response): StripeApiError {
 // openapi-fetch parses nothing (`parseAs: "text"`): a body that is not JSON is then an answer
 // to refuse, not an exception that could pass for a failure to reach Stripe.
 type TextResult = { data?: string; error?: unknown; response: Response };
-const NOT_JSON = Symbol("not JSON");
+
+// The parsed answer, or what is wrong with it.
+function readAnswer(data: string | undefined, shape: AnswerShape): { value: unknown } | string {
+  if (data === undefined || data === "") return "an empty body"; // a 204, or an empty 200
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return "a body that is not JSON";
+  }
+  const problem = shape.problem(value);
+  return problem === undefined ? { value } : `an invalid ${shape.object}: ${problem}`;
+}
 
 // Errors thrown by the call itself propagate as they are: a StripeApiError from the retrying
 // fetch, or a local failure before anything was sent (a parameter that cannot be encoded, a
@@ -241,25 +253,11 @@ const NOT_JSON = Symbol("not JSON");
 async function unwrap<T>(call: Promise<TextResult>, shape: AnswerShape): Promise<T> {
   const { data, error, response } = await call;
   if (!response.ok) throw toStripeApiError(error, response);
-  let what: string;
-  if (data === undefined || data === "") {
-    what = "an empty body"; // a 204, or a 200 with nothing in it
-  } else {
-    let value: unknown;
-    try {
-      value = JSON.parse(data);
-    } catch {
-      value = NOT_JSON;
-    }
-    const problem = value === NOT_JSON ? undefined : shape.problem(value);
-    if (value !== NOT_JSON && problem === undefined) return value as T;
-    what = problem === undefined
-      ? "a body that is not JSON"
-      : `an invalid ${shape.object}: ${problem}`;
-  }
+  const answer = readAnswer(data, shape);
+  if (typeof answer !== "string") return answer.value as T;
   throw upstreamFault(
     "upstream_invalid_response",
-    `Stripe answered HTTP ${response.status} with ${what}`,
+    `Stripe answered HTTP ${response.status} with ${answer}`,
     response,
     outcomeOf(response)?.attempts ?? 1,
   );

@@ -207,8 +207,8 @@ function guardRequest(allowedOrigins: readonly string[]): MiddlewareHandler {
  *
  * @param options The Stripe key and the platform's choices.
  * @returns The sub-app, to mount with `app.route(path, …)`.
- * @throws {TypeError} When the key, `fetch`, a policy option or `rateLimit.onStoreError` is
- * invalid.
+ * @throws {TypeError} When the key, `stripeApiBase`, `fetch`, `logger`, a policy option or
+ * `rateLimit.onStoreError` is invalid.
  * @throws {RangeError} When a numeric option is out of range.
  */
 export function cryptoOnramp(options: CryptoOnrampOptions): OnrampApp {
@@ -250,6 +250,12 @@ export function cryptoOnrampWithSeams(
     fetch,
   } = options;
   assertPositiveInteger("onramp handler", "maxBodyBytes", maxBodyBytes);
+  if (typeof logger !== "function") {
+    // Checked now: the wrapper below ignores a logger that throws, so a wrong one would be silent.
+    throw new TypeError(
+      `Cannot create onramp handler as 'logger' must be a function: current value is of type ${typeof logger}`,
+    );
+  }
   // Every entry is made safe here, once, whoever logs it: routes, rate limiter, error handler.
   const log = redactingLogger(logger);
   const client = createClientWithSeams({

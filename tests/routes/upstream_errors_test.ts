@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertStrictEquals } from "@std/assert";
+import { assert, assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
 import { fromUpstream } from "../../routes/_from_upstream.ts";
 import { fakeUpstream, sessionJson, stripeError } from "../_helpers/fake_upstream.ts";
 import { postSession, serveOnramp, serveUpstream } from "../_helpers/http_upstream.ts";
@@ -278,4 +278,12 @@ Deno.test("a platform's logger gets every entry redacted, whatever Stripe's mess
     assert(!seen.includes(leak), `${leak} leaked: ${seen}`);
   }
   assert(logs.length > 0 && logs[0]!.message.includes("[redacted key]"), JSON.stringify(logs));
+});
+
+Deno.test("cryptoOnramp() refuses a logger that is not a function, at start-up", () => {
+  const error = assertThrows(
+    () => testApp({ logger: "console" as unknown as () => void }),
+    TypeError,
+  );
+  assert(error.message.includes("'logger'"), error.message);
 });
