@@ -191,6 +191,7 @@ export function createRetryingFetch(
     const random = seams.random ?? Math.random;
     const now = seams.now ?? Date.now;
     const deadlineAt = now() + deadlineMs;
+    const hasBody = request.method !== "GET" && request.method !== "HEAD";
     for (let retriesMade = 0;; retriesMade++) {
       const attemptMs = Math.min(timeoutMs, Math.max(1, deadlineAt - now()));
       const controller = new AbortController();
@@ -198,8 +199,9 @@ export function createRetryingFetch(
       let result: AttemptResult;
       try {
         // `manual`: a redirect comes back as the 3xx it is, never followed with our key. A body
-        // is sent from a copy, so that the original is there for a retry.
-        const attempt = new Request(request.body === null ? request : request.clone(), {
+        // is sent from a copy, so that the original is there for a retry. (Asked by method:
+        // reading `request.body` would turn the body into a stream, which is slower to copy.)
+        const attempt = new Request(hasBody ? request.clone() : request, {
           redirect: "manual",
           signal: controller.signal,
         });

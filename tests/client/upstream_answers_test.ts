@@ -138,6 +138,35 @@ Deno.test("the client accepts an answer of exactly maxResponseBytes", async () =
   assertEquals((await client.createSession({})).id, "cos_test_123");
 });
 
+Deno.test("the client takes a network body of exactly maxResponseBytes, and refuses one byte more", async () => {
+  const text = JSON.stringify(sessionJson());
+  const size = new TextEncoder().encode(text).length;
+  for (const chunked of [false, true]) {
+    // Chunked: no Content-Length, so only the count can tell.
+    const stripe = serveUpstream(() =>
+      new Response(chunked ? new Blob([text]).stream() : text, {
+        headers: { "content-type": "application/json" },
+      })
+    );
+    try {
+      const exact = createOnrampClient({
+        secretKey: SECRET,
+        baseUrl: stripe.url,
+        maxResponseBytes: size,
+      });
+      assertEquals((await exact.createSession({})).id, "cos_test_123");
+      const under = createOnrampClient({
+        secretKey: SECRET,
+        baseUrl: stripe.url,
+        maxResponseBytes: size - 1,
+      });
+      await refusal(() => under.createSession({}), "upstream_response_too_large");
+    } finally {
+      await stripe.close();
+    }
+  }
+});
+
 Deno.test("the client counts a gzip answer's decoded bytes, so a bomb stops at the bound", async () => {
   const bomb = await gzipBomb(50 * 1024 * 1024);
   const stripe = serveUpstream(() =>
