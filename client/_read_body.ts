@@ -53,10 +53,14 @@ export async function readCappedBody(
   // reader's chunks are views of the transport's own buffers (Deno's are 64 KB for a 1 KB
   // answer), garbage the moment they are copied; under load that churn showed in the RSS.
   let byob: ReadableStreamBYOBReader | undefined;
-  try {
-    byob = body.getReader({ mode: "byob" });
-  } catch {
-    // Not a byte stream (a body made in JavaScript): the default reader below.
+  // A Response made in JavaScript (type "default") seldom has a byte stream: not worth the
+  // exception that asking would cost.
+  if (response.type !== "default") {
+    try {
+      byob = body.getReader({ mode: "byob" });
+    } catch {
+      // Not a byte stream after all: the default reader below.
+    }
   }
   const reader = byob ?? body.getReader();
   // Cancelling settles a pending read at once, whatever the source does with the signal.
