@@ -11,6 +11,16 @@ export interface SeenRequest {
   body: string;
 }
 
+/** Reads `request` whole into a {@linkcode SeenRequest}. */
+export async function recordRequest(request: Request): Promise<SeenRequest> {
+  return {
+    method: request.method,
+    url: new URL(request.url),
+    headers: request.headers,
+    body: await request.text(),
+  };
+}
+
 /** A scripted answer: a response, or a thrown error (a dropped connection). */
 export type Answer = Response | Error | ((request: SeenRequest) => Response | Promise<Response>);
 
@@ -30,12 +40,7 @@ export function fakeUpstream(...answers: Answer[]): FakeUpstream {
   return {
     requests,
     async fetch(request) {
-      const seen = {
-        method: request.method,
-        url: new URL(request.url),
-        headers: request.headers,
-        body: await request.text(),
-      };
+      const seen = await recordRequest(request);
       requests.push(seen);
       const answer = answers[Math.min(requests.length, answers.length) - 1];
       if (answer === undefined) throw new Error("fakeUpstream was given no answers");

@@ -7,25 +7,18 @@
 import { Hono } from "hono";
 import { cryptoOnramp, type CryptoOnrampOptions } from "../../routes/onramp_app.ts";
 import type { LogEntry } from "../../errors/logger.ts";
+import { recordRequest, type SeenRequest } from "./fake_upstream.ts";
 import { SECRET_KEY } from "./onramp_app.ts";
 
-/** One request the upstream received, body read. */
-export interface RecordedRequest {
-  method: string;
-  url: URL;
-  headers: Headers;
-  body: string;
-}
-
 /** Answers one recorded request. */
-export type UpstreamHandler = (request: RecordedRequest) => Response | Promise<Response>;
+export type UpstreamHandler = (request: SeenRequest) => Response | Promise<Response>;
 
 /** A running upstream. */
 export interface HttpUpstream {
   /** Its base URL, e.g. `http://127.0.0.1:41234`. */
   url: string;
   /** Every request received so far, in order. */
-  requests: RecordedRequest[];
+  requests: SeenRequest[];
   /** The current handler; assign another to change what it answers. */
   handler: UpstreamHandler;
   /** An answer that never comes (until `close`, so that the server can shut down). */
@@ -41,7 +34,7 @@ export interface HttpUpstream {
  * @param handler The first handler.
  */
 export function serveUpstream(handler: UpstreamHandler): HttpUpstream {
-  const requests: RecordedRequest[] = [];
+  const requests: SeenRequest[] = [];
   const stop = new AbortController();
   const upstream: HttpUpstream = {
     url: "",
@@ -59,12 +52,7 @@ export function serveUpstream(handler: UpstreamHandler): HttpUpstream {
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen() {} },
     async (request) => {
-      const seen = {
-        method: request.method,
-        url: new URL(request.url),
-        headers: request.headers,
-        body: await request.text(),
-      };
+      const seen = await recordRequest(request);
       requests.push(seen);
       const answer = await upstream.handler(seen);
       const headers = new Headers(answer.headers);
@@ -125,6 +113,14 @@ export async function gzipBomb(inflatedBytes: number): Promise<Uint8Array<ArrayB
       new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
     );
   return new Uint8Array(await new Response(compressed).arrayBuffer());
+}
+
+/** A process's resident memory now and at its peak (`VmRSS`, `VmHWM`), in MB, from /proc. */
+export function memoryMb(pid: number): { rss: number; peak: number } {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kb = (field: string) =>
+    Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1] ?? NaN);
+  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
 }
 
 /** The onramp app served over HTTP. */

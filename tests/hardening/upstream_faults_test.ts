@@ -13,6 +13,7 @@ import {
   generatedBody,
   gzipBomb,
   type HttpUpstream,
+  memoryMb,
   postSession,
   serveUpstream,
 } from "../_helpers/http_upstream.ts";
@@ -138,13 +139,6 @@ interface Hostile {
   server: SpawnedServer;
   upstream: HttpUpstream;
   elsewhere: HttpUpstream;
-}
-
-function memoryMb(pid: number): { rss: number; peak: number } {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = (field: string) =>
-    Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1] ?? NaN);
-  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
 }
 
 async function withHostileServer(run: (hostile: Hostile) => Promise<void>) {
