@@ -90,4 +90,5 @@ export {
   StripeApiError,
   type StripeApiErrorInit,
   type StripeApiErrorType,
+  type UpstreamFaultCode,
 } from "./client/errors.ts";

@@ -8,7 +8,8 @@ import createClient from "openapi-fetch";
 import type { paths } from "../generated/stripe_onramp.ts";
 import { assertNonNegativeInteger, assertPositiveInteger } from "../errors/option_checks.ts";
 import { isStripeErrorType } from "../errors/stripe_error.ts";
-import { redactApiKeys, StripeApiError } from "./errors.ts";
+import { type AnswerShape, CREATED_SESSION, QUOTES, SESSION, SESSION_LIST } from "./answers.ts";
+import { StripeApiError, upstreamFault } from "./errors.ts";
 import { encodeStripeForm, type FormValue } from "./form_body.ts";
 import type {
   CreateSessionParams,
@@ -25,6 +26,26 @@ import { DEFAULT_MAX_RETRY_AFTER_MS } from "./retry.ts";
 /** Stripe's production API. */
 export const STRIPE_API_BASE = "https://api.stripe.com";
 
+/**
+ * The default time one attempt may take, in milliseconds: ten times what a create usually takes,
+ * and short enough that a stalled attempt is retried within {@linkcode DEFAULT_DEADLINE_MS}.
+ */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * The default time a whole call may take, retries and waits included, in milliseconds: under the
+ * 29–30 s after which common gateways and load balancers give up on a request, so the browser
+ * gets our 504 in Stripe's shape rather than a proxy's page.
+ */
+export const DEFAULT_DEADLINE_MS = 25_000;
+/**
+ * The default bound on an answer's body, in bytes (1 MiB). A session or a set of quotes is a few
+ * KB, and a list page of 100 sessions about 80 KB as Stripe prints it. Only a page of sessions
+ * that each carry close to the most metadata Stripe allows (50 keys of 40 characters, values
+ * of 500) can pass it, at up to 2.8 MB: list such sessions with a smaller `limit`, or raise the
+ * bound (docs/stripe-api-notes.md#answers).
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+
 /** Options of {@linkcode createOnrampClient}. */
 export interface OnrampClientOptions {
   /** Stripe secret (`sk_…`) or restricted (`rk_…`) key. Sent only to `baseUrl`. */
@@ -33,8 +54,30 @@ export interface OnrampClientOptions {
   baseUrl?: string;
   /** A pinned `Stripe-Version` header value, e.g. `2026-07-29.dahlia;crypto_onramp_beta=v2`. */
   stripeVersion?: string;
-  /** The deadline of each attempt, in milliseconds. @default {30000} */
+  /**
+   * The time one attempt may take, in milliseconds, from sending the request to the last byte
+   * of the answer. An attempt that runs out is cut off and, budget and deadline permitting,
+   * retried. Each attempt gets the smaller of this and what is left of `deadlineMs`.
+   *
+   * @default {10000}
+   */
   timeoutMs?: number;
+  /**
+   * The time a whole call may take, in milliseconds: every attempt and every wait between
+   * attempts included. A retry whose wait would end at or after the deadline is not made; the
+   * call then fails with the last attempt's error, `retryable: true`.
+   *
+   * @default {25000}
+   */
+  deadlineMs?: number;
+  /**
+   * The largest answer accepted, in bytes, counted after decompression and checked against
+   * `Content-Length` before anything is read. A larger one is cut off and thrown as
+   * `upstream_response_too_large`, never retried.
+   *
+   * @default {1048576}
+   */
+  maxResponseBytes?: number;
   /** Retries after a retryable failure (network, timeout, 409, 429, 5xx). @default {2} */
   maxNetworkRetries?: number;
   /** The longest `Retry-After` worth waiting for; a longer one is returned as is. @default {5000} */
@@ -55,10 +98,13 @@ export interface OnrampClientOptions {
    *   secretKey: "sk_test_123",
    *   fetch: (request) => {
    *     console.log(request.method, new URL(request.url).pathname);
-   *     return Promise.resolve(Response.json({ id: "cos_123", client_secret: "x" }));
+   *     return Promise.resolve(Response.json({
+   *       error: { type: "invalid_request_error", code: "resource_missing", message: "No such session" },
+   *     }, { status: 404 }));
    *   },
    * });
-   * await client.retrieveSession("cos_123"); // logs "GET /v1/crypto/onramp_sessions/cos_123"
+   * // logs "GET /v1/crypto/onramp_sessions/cos_123", then rejects with Stripe's 404
+   * await client.retrieveSession("cos_123").catch((error) => console.log(error.code));
    * ```
    */
   fetch?: (request: Request) => Promise<Response>;
@@ -89,9 +135,30 @@ export interface OnrampClient {
 
 const FORM = "application/x-www-form-urlencoded";
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255; // https://docs.stripe.com/api/idempotent_requests
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+// A lone UTF-16 surrogate: half a character, which no URL or form can encode.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+function checkWellFormed(name: string, value: string): string {
+  if (LONE_SURROGATE.test(value)) {
+    throw new TypeError(
+      `Cannot call Stripe as '${name}' is not well-formed Unicode: it holds a lone UTF-16 surrogate`,
+    );
+  }
+  return value;
+}
+
+function isHttpUrl(value: unknown): boolean {
+  try {
+    return /^https?:$/.test(new URL(String(value)).protocol);
+  } catch {
+    return false;
+  }
+}
 
 function checkOptions(options: OnrampClientOptions): void {
-  const { secretKey, timeoutMs, maxNetworkRetries, maxRetryAfterMs, fetch } = options;
+  const { secretKey, baseUrl, timeoutMs, deadlineMs, maxNetworkRetries, maxRetryAfterMs } = options;
+  const { maxResponseBytes, fetch } = options;
   if (typeof secretKey !== "string" || !/^(sk|rk)_(live|test)_\S+$/.test(secretKey)) {
     // Never echo the value: it may be a real key in the wrong place.
     throw new TypeError(
@@ -99,7 +166,16 @@ function checkOptions(options: OnrampClientOptions): void {
         "expected sk_live_…, sk_test_…, rk_live_… or rk_test_…",
     );
   }
-  for (const [name, value] of Object.entries({ timeoutMs, maxRetryAfterMs })) {
+  if (baseUrl !== undefined && !isHttpUrl(baseUrl)) {
+    // Checked here, or every call would fail building its URL, as if Stripe had.
+    throw new TypeError(
+      `Cannot create onramp client as 'baseUrl' must be an http or https URL: current value is ${
+        JSON.stringify(String(baseUrl).slice(0, 100))
+      }`,
+    );
+  }
+  const bounds = { timeoutMs, deadlineMs, maxRetryAfterMs, maxResponseBytes };
+  for (const [name, value] of Object.entries(bounds)) {
     if (value !== undefined) assertPositiveInteger("onramp client", name, value);
   }
   if (maxNetworkRetries !== undefined) {
@@ -112,8 +188,18 @@ function checkOptions(options: OnrampClientOptions): void {
   }
 }
 
+// The error statuses whose body the caller sees (Stripe's message, code and param are relayed):
+// those must be Stripe's envelope. For 401, 403, 409, 429 and 5xx the status alone decides what
+// the caller is told, so any body will do.
+function relaysBody(status: number): boolean {
+  return status < 500 && status !== 401 && status !== 403 && status !== 409 && status !== 429;
+}
+
 function toStripeApiError(error: unknown, response: Response): StripeApiError {
-  const body = (error as { error?: Record<string, unknown> } | undefined)?.error;
+  const envelope = (error as { error?: unknown } | undefined)?.error;
+  const body = typeof envelope === "object" && envelope !== null
+    ? envelope as Record<string, unknown>
+    : undefined;
   const text = (key: string) => typeof body?.[key] === "string" ? body[key] as string : undefined;
   const type = text("type");
   const status = response.status;
@@ -121,40 +207,60 @@ function toStripeApiError(error: unknown, response: Response): StripeApiError {
   // status alone cannot (Stripe-Should-Retry may overrule it). A response the retrying fetch
   // did not return is not vouched for.
   const outcome = outcomeOf(response);
+  const attempts = outcome?.attempts ?? 1;
+  if (type === undefined && relaysBody(status)) {
+    // Stripe answers every error with {"error": {"type", …}} (https://docs.stripe.com/api/errors):
+    // without it, whatever answered is not Stripe, and its status says nothing about the request.
+    return upstreamFault(
+      "upstream_invalid_response",
+      `Stripe answered HTTP ${status} without its error envelope`,
+      response,
+      attempts,
+    );
+  }
   return new StripeApiError({
     type: isStripeErrorType(type) ? type : "api_error",
     code: text("code"),
     param: text("param"),
-    message: redactApiKeys(
-      text("message") ?? `Stripe answered HTTP ${status} without an error body`,
-    ),
+    message: text("message") ?? `Stripe answered HTTP ${status} without an error message`,
     statusCode: status,
     requestId: response.headers.get("request-id") ?? undefined,
     retryable: outcome?.retryable ?? false,
-    attempts: outcome?.attempts ?? 1,
+    attempts,
   });
 }
 
-async function unwrap<T>(
-  call: Promise<{ data?: T; error?: unknown; response: Response }>,
-): Promise<T> {
-  let result: Awaited<typeof call>;
+// openapi-fetch parses nothing (`parseAs: "text"`): a body that is not JSON is then an answer
+// to refuse, not an exception that could pass for a failure to reach Stripe.
+type TextResult = { data?: string; error?: unknown; response: Response };
+
+// The parsed answer, or what is wrong with it.
+function readAnswer(data: string | undefined, shape: AnswerShape): { value: unknown } | string {
+  if (data === undefined || data === "") return "an empty body"; // a 204, or an empty 200
+  let value: unknown;
   try {
-    result = await call;
-  } catch (cause) {
-    if (cause instanceof StripeApiError) throw cause;
-    // A 2xx whose body is not JSON (a captive proxy, a truncated answer). Stripe did answer, so
-    // no retry was due; but the same request (same Idempotency-Key) may well be read next time.
-    throw new StripeApiError({
-      type: "api_error",
-      message: "Stripe's answer could not be read",
-      retryable: true,
-    }, { cause });
+    value = JSON.parse(data);
+  } catch {
+    return "a body that is not JSON";
   }
-  const { data, error, response } = result;
-  // Branch on the status, not on `error`: an empty error body leaves `error` undefined.
-  if (!response.ok || data === undefined) throw toStripeApiError(error, response);
-  return data;
+  const problem = shape.problem(value);
+  return problem === undefined ? { value } : `an invalid ${shape.object}: ${problem}`;
+}
+
+// Errors thrown by the call itself propagate as they are: a StripeApiError from the retrying
+// fetch, or a local failure before anything was sent (a parameter that cannot be encoded, a
+// header the platform rejects), which must surface as the TypeError it is.
+async function unwrap<T>(call: Promise<TextResult>, shape: AnswerShape): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw toStripeApiError(error, response);
+  const answer = readAnswer(data, shape);
+  if (typeof answer !== "string") return answer.value as T;
+  throw upstreamFault(
+    "upstream_invalid_response",
+    `Stripe answered HTTP ${response.status} with ${answer}`,
+    response,
+    outcomeOf(response)?.attempts ?? 1,
+  );
 }
 
 /**
@@ -167,21 +273,26 @@ async function unwrap<T>(
  * @example Create a session against a stand-in for Stripe
  * ```ts
  * import { createOnrampClient } from "./create_client.ts";
+ * import { createStripeMock } from "../mock/stripe_mock.ts";
  *
- * const client = createOnrampClient({
- *   secretKey: "sk_test_123",
- *   fetch: () =>
- *     Promise.resolve(Response.json({ id: "cos_123", client_secret: "cos_123_secret_x" })),
- * });
+ * const client = createOnrampClient({ secretKey: "sk_test_123", fetch: createStripeMock().fetch });
  * const session = await client.createSession({ destination_currencies: ["eth"] });
- * console.log(session.id); // "cos_123"
+ * console.log(session.id.startsWith("cos_")); // true
  * ```
  *
- * @param options Key, endpoint, timeouts, retries and transport.
+ * @example Bound each attempt and the whole call
+ * ```ts
+ * import { createOnrampClient } from "./create_client.ts";
+ *
+ * // Attempts of at most 5 s, and an answer (or an error) within 12 s, retries included.
+ * const client = createOnrampClient({ secretKey: "sk_test_123", timeoutMs: 5_000, deadlineMs: 12_000 });
+ * ```
+ *
+ * @param options Key, endpoint, timeouts, retries, answer bound and transport.
  * @returns The client.
- * @throws {TypeError} When `secretKey` is not a Stripe secret or restricted key, or `fetch` is
- * not a function.
- * @throws {RangeError} When a timing option is not a positive integer.
+ * @throws {TypeError} When `secretKey` is not a Stripe secret or restricted key, `baseUrl` is
+ * not an http(s) URL, or `fetch` is not a function.
+ * @throws {RangeError} When a timing or size option is not a positive integer.
  */
 export function createOnrampClient(options: OnrampClientOptions): OnrampClient {
   return createClientWithSeams(options, {});
@@ -206,9 +317,11 @@ export function createClientWithSeams(
     secretKey,
     baseUrl = STRIPE_API_BASE,
     stripeVersion,
-    timeoutMs = 30_000,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    deadlineMs = DEFAULT_DEADLINE_MS,
     maxNetworkRetries = 2,
     maxRetryAfterMs = DEFAULT_MAX_RETRY_AFTER_MS,
+    maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES,
     fetch,
   } = options;
   const headers: Record<string, string> = { Authorization: `Bearer ${secretKey}` };
@@ -217,7 +330,15 @@ export function createClientWithSeams(
   const api = createClient<paths>({
     baseUrl,
     headers,
-    fetch: createRetryingFetch({ timeoutMs, maxNetworkRetries, maxRetryAfterMs, fetch, seams }),
+    fetch: createRetryingFetch({
+      timeoutMs,
+      deadlineMs,
+      maxNetworkRetries,
+      maxRetryAfterMs,
+      maxResponseBytes,
+      fetch,
+      seams,
+    }),
     querySerializer: (query) => encodeStripeForm(query as unknown as Record<string, FormValue>),
     bodySerializer: (body) => encodeStripeForm(body as unknown as Record<string, FormValue>),
   });
@@ -231,21 +352,41 @@ export function createClientWithSeams(
           `Cannot create onramp session as 'idempotencyKey' must be 1 to 255 characters: current length is ${key.length}`,
         );
       }
-      return await unwrap(api.POST("/v1/crypto/onramp_sessions", {
-        body: params,
-        headers: { "Content-Type": FORM, "Idempotency-Key": key },
-      }));
+      if (!VISIBLE_ASCII.test(key)) {
+        // A header holds no other text: fail here, naming it, not inside the transport.
+        throw new TypeError(
+          "Cannot create onramp session as 'idempotencyKey' must hold visible ASCII characters only",
+        );
+      }
+      return await unwrap(
+        api.POST("/v1/crypto/onramp_sessions", {
+          body: params,
+          headers: { "Content-Type": FORM, "Idempotency-Key": key },
+          parseAs: "text",
+        }),
+        CREATED_SESSION,
+      );
     },
     retrieveSession(id) {
-      return unwrap(api.GET("/v1/crypto/onramp_sessions/{session}", {
-        params: { path: { session: id } },
-      }));
+      return unwrap(
+        api.GET("/v1/crypto/onramp_sessions/{session}", {
+          params: { path: { session: checkWellFormed("id", id) } },
+          parseAs: "text",
+        }),
+        SESSION,
+      );
     },
     listSessions(params = {}) {
-      return unwrap(api.GET("/v1/crypto/onramp_sessions", { params: { query: params } }));
+      return unwrap(
+        api.GET("/v1/crypto/onramp_sessions", { params: { query: params }, parseAs: "text" }),
+        SESSION_LIST,
+      );
     },
     getQuotes(params = {}) {
-      return unwrap(api.GET("/v1/crypto/onramp_quotes", { params: { query: params } }));
+      return unwrap(
+        api.GET("/v1/crypto/onramp_quotes", { params: { query: params }, parseAs: "text" }),
+        QUOTES,
+      );
     },
   };
 }

@@ -3,6 +3,11 @@
  *
  * @module
  */
+import {
+  MAX_RELAYED_FIELD_LENGTH,
+  MAX_RELAYED_MESSAGE_LENGTH,
+  safeText,
+} from "../errors/redact.ts";
 import type { StripeErrorType } from "../errors/stripe_error.ts";
 
 /**
@@ -12,11 +17,76 @@ import type { StripeErrorType } from "../errors/stripe_error.ts";
  */
 export type StripeApiErrorType = StripeErrorType | "api_connection_error";
 
+/**
+ * The `code` of a {@linkcode StripeApiError} (of type `api_error`) for an answer that the
+ * client refuses to pass on, whatever its status:
+ * - `upstream_redirect`: a 3xx, or an answer that a `fetch` reached by following a redirect;
+ *   the client never follows one, since that would send the secret key and the body elsewhere;
+ * - `upstream_response_too_large`: a body over `maxResponseBytes` (counted decoded, so a
+ *   compressed "bomb" stops at the bound);
+ * - `upstream_invalid_response`: a 2xx that is not the object the call returns (not JSON,
+ *   empty, or missing a required member), or an error status without Stripe's error envelope.
+ *
+ * None is retried, and each is thrown with `retryable: false`: the same request gets the same
+ * answer (a create is even replayed verbatim under its `Idempotency-Key`), as these come from a
+ * wrong `baseUrl`, something between the client and Stripe, or a change of Stripe's API.
+ */
+export type UpstreamFaultCode =
+  | "upstream_redirect"
+  | "upstream_response_too_large"
+  | "upstream_invalid_response";
+
+// The faults the client raised itself: a Stripe error that happens to carry one of these codes
+// is still Stripe's own, and is not in here.
+const faults = new WeakSet<StripeApiError>();
+
+/**
+ * Creates the error for an answer the client refuses (see {@linkcode UpstreamFaultCode}).
+ *
+ * @param code Why the answer is refused.
+ * @param message What was wrong with it, for the logs; never its body.
+ * @param response The refused answer, for its status and `Request-Id`.
+ * @param attempts Attempts made, retries included.
+ * @returns The error, with `retryable: false`.
+ */
+export function upstreamFault(
+  code: UpstreamFaultCode,
+  message: string,
+  response: Response,
+  attempts: number,
+): StripeApiError {
+  const error = new StripeApiError({
+    type: "api_error",
+    code,
+    message,
+    // An opaque redirect has status 0, which is no HTTP status.
+    statusCode: response.status === 0 ? undefined : response.status,
+    requestId: response.headers.get("request-id") ?? undefined,
+    retryable: false,
+    attempts,
+  });
+  faults.add(error);
+  return error;
+}
+
+/**
+ * Whether `error` is an answer the client refused (see {@linkcode UpstreamFaultCode}), as
+ * opposed to an error Stripe itself reported or no answer at all.
+ *
+ * @param error A thrown error.
+ * @returns `true` for an error made by {@linkcode upstreamFault}.
+ */
+export function isUpstreamFault(
+  error: StripeApiError,
+): error is StripeApiError & { code: UpstreamFaultCode } {
+  return faults.has(error);
+}
+
 /** The fields of a {@linkcode StripeApiError}. */
 export interface StripeApiErrorInit {
   /** Stripe's error `type`. */
   type: StripeApiErrorType;
-  /** A human-readable message, with any API key redacted. */
+  /** A human-readable message; secrets are redacted from it and it is clipped to 500 characters. */
   message: string;
   /** Stripe's error `code`, e.g. `parameter_unknown` or `crypto_onramp_unsupportable_customer`. */
   code?: string | undefined;
@@ -32,12 +102,8 @@ export interface StripeApiErrorInit {
   attempts?: number | undefined;
 }
 
-// Stripe echoes a masked key in authentication errors ("sk_test_****1234"); drop even that.
-const API_KEY = /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9*]+/g;
-
-/** Removes anything shaped like a Stripe API key from `text`. */
-export function redactApiKeys(text: string): string {
-  return text.replace(API_KEY, "[redacted key]");
+function safeField(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : safeText(text, MAX_RELAYED_FIELD_LENGTH);
 }
 
 /**
@@ -66,7 +132,10 @@ export class StripeApiError extends Error {
   override readonly name: string = "StripeApiError";
   /** Stripe's error `type`. */
   readonly type: StripeApiErrorType;
-  /** Stripe's error `code`, when it gave one. */
+  /**
+   * Stripe's error `code`, when it gave one; for failures of the client's own, `timeout`,
+   * `connection_error` or an {@linkcode UpstreamFaultCode}.
+   */
   readonly code: string | undefined;
   /** The offending request parameter, when Stripe named one. */
   readonly param: string | undefined;
@@ -80,18 +149,20 @@ export class StripeApiError extends Error {
   readonly attempts: number;
 
   /**
-   * Creates the error; the message is stripped of anything shaped like an API key.
+   * Creates the error. Its message, `code`, `param` and `requestId` come from whoever answered,
+   * so each is stripped of every secret shape (API keys, webhook and client secrets) and
+   * clipped: the message to 500 characters, the others to 200.
    *
    * @param init The error's fields.
    * @param options The standard `cause`.
    */
   constructor(init: StripeApiErrorInit, options?: ErrorOptions) {
-    super(redactApiKeys(init.message), options);
+    super(safeText(init.message, MAX_RELAYED_MESSAGE_LENGTH), options);
     this.type = init.type;
-    this.code = init.code;
-    this.param = init.param;
+    this.code = safeField(init.code);
+    this.param = safeField(init.param);
     this.statusCode = init.statusCode;
-    this.requestId = init.requestId;
+    this.requestId = safeField(init.requestId);
     this.retryable = init.retryable ?? false;
     this.attempts = init.attempts ?? 1;
   }

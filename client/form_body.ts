@@ -49,7 +49,17 @@ function appendPairs(pairs: string[], key: string, value: FormValue): void {
       appendPairs(pairs, `${key}[${childKey}]`, child);
     }
   } else {
-    pairs.push(`${encodePart(key)}=${encodePart(encodeScalar(value))}`);
+    try {
+      pairs.push(`${encodePart(key)}=${encodePart(encodeScalar(value))}`);
+    } catch (cause) {
+      // encodeURIComponent throws a URIError on a lone UTF-16 surrogate (half a character),
+      // which no form can carry. Name the parameter (escaped, as it may hold the surrogate).
+      throw new TypeError(
+        `Cannot encode ${JSON.stringify(key)} for Stripe as it is not well-formed Unicode: it ` +
+          "holds a lone UTF-16 surrogate",
+        { cause },
+      );
+    }
   }
 }
 
@@ -70,6 +80,8 @@ function appendPairs(pairs: string[], key: string, value: FormValue): void {
  *
  * @param params The parameters to encode.
  * @returns The form body, without a leading `?`.
+ * @throws {TypeError} When a name or value holds a lone UTF-16 surrogate, naming the parameter
+ * in bracket notation.
  */
 export function encodeStripeForm(params: { readonly [key: string]: FormValue }): string {
   const pairs: string[] = [];

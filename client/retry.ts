@@ -11,8 +11,12 @@
 
 /** What came back from one attempt. */
 export type AttemptResult =
+  /** An answer, its body read whole (and within `maxResponseBytes`). */
   | { readonly response: Response }
-  | { readonly failure: "network" | "timeout" };
+  /** No answer: the connection failed, or the attempt's time ran out. */
+  | { readonly failure: "network" | "timeout" }
+  /** An answer the client refuses: a redirect, or a body over `maxResponseBytes`. */
+  | { readonly fault: "redirect" | "too_large"; readonly response: Response };
 
 /** The longest backoff between two attempts, in milliseconds. */
 export const MAX_BACKOFF_MS = 5_000;
@@ -47,7 +51,13 @@ export type RetryReason =
   /** A retryable outcome, but every retry of the budget was used. */
   | "retries_exhausted"
   /** A retryable outcome, but Stripe asked for a longer wait than `maxRetryAfterMs`. */
-  | "retry_after_too_long";
+  | "retry_after_too_long"
+  /** A retryable outcome, but the wait would reach the call's deadline (`deadlineMs`). */
+  | "deadline_exceeded"
+  /** A 3xx, or an answer reached through one: never followed, never repeated. */
+  | "redirect"
+  /** A body over `maxResponseBytes`: the same request would get it again. */
+  | "response_too_large";
 
 /** What to do after an attempt: wait and send the same request again, or stop. */
 export type RetryDecision =
@@ -80,6 +90,13 @@ export interface RetryContext {
   readonly random: number;
   /** The current time, in milliseconds since the epoch, for `Retry-After` dates. */
   readonly nowMs: number;
+  /**
+   * The time left before the call's deadline, in milliseconds: a retry is made only if its
+   * wait ends before then.
+   *
+   * @default {Infinity}
+   */
+  readonly remainingMs?: number;
 }
 
 /**
@@ -109,9 +126,15 @@ export interface RetryContext {
  */
 export function decideRetry(result: AttemptResult, context: RetryContext): RetryDecision {
   const { retriesMade, maxNetworkRetries, maxRetryAfterMs, random, nowMs } = context;
+  const { remainingMs = Infinity } = context;
   let reason: RetryReason;
   let retryAfterMs: number | undefined;
-  if ("failure" in result) {
+  if ("fault" in result) {
+    // Following a redirect would send the key and the body to wherever it points; repeating the
+    // request gets the same redirect, or the same oversized answer, again.
+    const why = result.fault === "redirect" ? "redirect" : "response_too_large";
+    return { action: "stop", retryable: false, reason: why };
+  } else if ("failure" in result) {
     // No answer at all: the request may or may not have reached Stripe; the idempotency key
     // makes a repeat safe either way (https://docs.stripe.com/api/idempotent_requests).
     reason = result.failure === "timeout" ? "timeout" : "network_error";
@@ -153,6 +176,11 @@ export function decideRetry(result: AttemptResult, context: RetryContext): Retry
   }
   // The longer of our backoff and Stripe's Retry-After: never sooner than Stripe asked.
   const waitMs = Math.max(backoffMs(retriesMade, random), retryAfterMs ?? 0);
+  // A retry that would start at or after the deadline could not finish before it: answer now
+  // with what we have, and let the caller repeat later.
+  if (waitMs >= remainingMs) {
+    return { action: "stop", retryable: true, reason: "deadline_exceeded" };
+  }
   return { action: "retry", waitMs, reason };
 }
 

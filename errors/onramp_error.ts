@@ -159,7 +159,13 @@ export function toErrorResponse(log: Logger): (error: Error, c: Context) => Resp
       const res = (error instanceof OnrampError ? error : fromHttpException(error)).getResponse();
       return c.newResponse(res.body, res);
     }
-    log({ level: "error", message: `Unexpected ${error.name} in the onramp handler`, status: 500 });
+    // The message says what failed (a parameter that could not be encoded, say); a logger
+    // wrapped by redactingLogger strips secrets from it and clips it.
+    log({
+      level: "error",
+      message: `Unexpected ${error.name} in the onramp handler: ${error.message}`,
+      status: 500,
+    });
     return c.json({ error: { type: "api_error", message: "Internal error" } }, 500);
   };
 }

@@ -3,14 +3,28 @@
  *
  * @module
  */
-import { StripeApiError } from "../client/errors.ts";
+import { isUpstreamFault, StripeApiError, type UpstreamFaultCode } from "../client/errors.ts";
 import type { Logger } from "../errors/logger.ts";
 import { OnrampError } from "../errors/onramp_error.ts";
 
+// What the browser is told about an answer the client refused; never what the answer held.
+const REFUSED: { readonly [C in UpstreamFaultCode]: string } = {
+  upstream_redirect: "The onramp service answered with a redirect, which is never followed",
+  upstream_response_too_large: "The onramp service's answer was too large to accept",
+  upstream_invalid_response: "The onramp service's answer was not a valid answer",
+};
+
 /**
  * Maps a failed Stripe call to a safe answer:
+ * - Anything but a {@linkcode StripeApiError} is not about Stripe (a parameter the client
+ *   could not encode, a bug): it is returned as it is, for the app's error handler to answer
+ *   as the local fault it is, never dressed up as an upstream one.
+ * - An answer the client refused (a redirect, an oversized body, a malformed answer) becomes a
+ *   502 with its own code (`upstream_redirect`, `upstream_response_too_large`,
+ *   `upstream_invalid_response`) and `retryable: false`; nothing of the answer is relayed.
  * - Stripe's 4xx about the request (400, 402, 404) pass through with Stripe's `type`, `code`,
- *   `param` and `message`, nothing else (no `doc_url`, no request log link).
+ *   `param` and `message` (redacted and clipped by the client), nothing else (no `doc_url`,
+ *   no request log link).
  * - 401 and 403 mean the platform's key is wrong or lacks a permission: the browser gets a 502
  *   that says nothing about keys; the log says what happened.
  * - 429 and 409 that outlasted the retries become 503, 5xx become 502, a timeout 504 and an
@@ -19,18 +33,11 @@ import { OnrampError } from "../errors/onramp_error.ts";
  *
  * @param error What the call threw.
  * @param log Where upstream faults are reported (with Stripe's request id, never a secret).
- * @returns The error to throw from the route.
+ * @returns The error to throw from the route: an {@linkcode OnrampError} for a failed Stripe
+ * call, `error` itself for anything else.
  */
-export function fromUpstream(error: unknown, log: Logger): OnrampError {
-  if (!(error instanceof StripeApiError)) {
-    log({ level: "error", message: "Calling Stripe failed unexpectedly", status: 502 });
-    return new OnrampError(502, {
-      type: "api_error",
-      code: "upstream_error",
-      message: "The onramp service failed; try again",
-      retryable: true,
-    });
-  }
+export function fromUpstream(error: unknown, log: Logger): unknown {
+  if (!(error instanceof StripeApiError)) return error;
   const { statusCode, requestId, code } = error;
   const report = (status: number, level: "warn" | "error", message: string) =>
     log({
@@ -41,6 +48,15 @@ export function fromUpstream(error: unknown, log: Logger): OnrampError {
       ...(requestId !== undefined && { requestId }),
     });
 
+  if (isUpstreamFault(error)) {
+    report(502, "error", error.message);
+    return new OnrampError(502, {
+      type: "api_error",
+      code: error.code,
+      message: REFUSED[error.code],
+      retryable: error.retryable,
+    });
+  }
   if (statusCode === undefined) {
     const timedOut = code === "timeout";
     const status = timedOut ? 504 : 502;

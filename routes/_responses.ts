@@ -113,7 +113,9 @@ const ERROR_STATUSES = {
     },
   },
   502: {
-    description: "Stripe failed, could not be reached, or refused the platform's credentials.",
+    description: "Stripe failed, could not be reached, or refused the platform's credentials; " +
+      "or its answer was refused (`upstream_redirect`, `upstream_response_too_large`, " +
+      "`upstream_invalid_response`, each with `retryable: false`).",
     example: {
       type: "api_error",
       code: "upstream_error",

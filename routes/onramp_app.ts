@@ -10,7 +10,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { createClientWithSeams } from "../client/create_client.ts";
 import type { ClientSeams } from "../client/retrying_fetch.ts";
-import { consoleLogger, type Logger } from "../errors/logger.ts";
+import { consoleLogger, type Logger, redactingLogger } from "../errors/logger.ts";
 import { invalidRequest, OnrampError, toErrorResponse } from "../errors/onramp_error.ts";
 import { assertPositiveInteger } from "../errors/option_checks.ts";
 import { customerIp, type GetClientIp, type OnrampEnv } from "../ip/customer_ip.ts";
@@ -62,10 +62,32 @@ export interface CryptoOnrampOptions {
   stripeApiBase?: string;
   /** A pinned `Stripe-Version` header, e.g. `2026-07-29.dahlia;crypto_onramp_beta=v2`. */
   stripeVersion?: string;
-  /** The deadline of each call to Stripe, in milliseconds. @default {30000} */
+  /**
+   * The time one attempt at a call to Stripe may take, in milliseconds, answer body included;
+   * one that runs out is retried while the budget and `deadlineMs` allow. Each attempt gets
+   * the smaller of this and what is left of `deadlineMs`.
+   *
+   * @default {10000}
+   */
   timeoutMs?: number;
+  /**
+   * The time a whole call to Stripe may take, in milliseconds, every attempt and every wait
+   * between them included: the longest a browser waits on Stripe. A retry whose wait would end
+   * at or after it is not made; a call that runs out is answered 504 `upstream_timeout` (or the
+   * last attempt's 502/503), `retryable: true`.
+   *
+   * @default {25000}
+   */
+  deadlineMs?: number;
   /** Retries of a call to Stripe after a retryable failure. @default {2} */
   maxNetworkRetries?: number;
+  /**
+   * The largest answer accepted from Stripe, in bytes, counted decompressed. A larger one is
+   * cut off and answered 502 `upstream_response_too_large`, `retryable: false`.
+   *
+   * @default {1048576}
+   */
+  maxResponseBytes?: number;
   /**
    * Proxies whose `X-Forwarded-For` is believed, a hop count or CIDR list; the origin check also
    * believes the scheme and host they forward (`X-Forwarded-Proto`, `X-Forwarded-Host`,
@@ -112,7 +134,13 @@ export interface CryptoOnrampOptions {
   rateLimit?: RateLimitOptions;
   /** The largest request body accepted, in bytes. @default {32768} */
   maxBodyBytes?: number;
-  /** Where faults are reported; entries never hold a key or `client_secret`. @default {JSON lines on the console} */
+  /**
+   * Where faults are reported. Every entry is redacted first (API keys, webhook and client
+   * secrets), its message clipped to 1,000 characters on one line; a logger that throws is
+   * ignored.
+   *
+   * @default {JSON lines on the console}
+   */
   logger?: Logger;
   /** The title of the OpenAPI document and docs page. @default {"Crypto onramp"} */
   docsTitle?: string;
@@ -127,10 +155,11 @@ export interface CryptoOnrampOptions {
    * ```ts
    * import { Hono } from "hono";
    * import { cryptoOnramp } from "./onramp_app.ts";
+   * import { createStripeMock } from "../mock/stripe_mock.ts";
    *
-   * const stripe = () => Promise.resolve(Response.json({ id: "cos_123", client_secret: "x" }));
+   * const stripe = createStripeMock();
    * const app = new Hono();
-   * app.route("/onramp", cryptoOnramp({ stripeSecretKey: "sk_test_123", fetch: stripe }));
+   * app.route("/onramp", cryptoOnramp({ stripeSecretKey: "sk_test_123", fetch: stripe.fetch }));
    * ```
    */
   fetch?: (request: Request) => Promise<Response>;
@@ -229,7 +258,7 @@ function guardRequest(allowedOrigins: readonly string[], proxies: TrustRule): Mi
  *
  * @param options The Stripe key and the platform's choices.
  * @returns The sub-app, to mount with `app.route(path, …)`.
- * @throws {TypeError} When the key, `fetch`, a policy or catalog option or
+ * @throws {TypeError} When the key, `stripeApiBase`, `fetch`, `logger`, a policy or catalog option or
  * `rateLimit.onStoreError` is invalid.
  * @throws {RangeError} When a numeric option is out of range.
  */
@@ -256,7 +285,9 @@ export function cryptoOnrampWithSeams(
     stripeApiBase,
     stripeVersion,
     timeoutMs,
+    deadlineMs,
     maxNetworkRetries,
+    maxResponseBytes,
     trustedProxies,
     getClientIp,
     onMissingIp,
@@ -266,18 +297,28 @@ export function cryptoOnrampWithSeams(
     allowedOrigins,
     rateLimit: rateLimitOptions,
     maxBodyBytes = 32_768,
-    logger: log = consoleLogger,
+    logger = consoleLogger,
     docsTitle = "Crypto onramp",
     fetch,
     webhooks,
   } = options;
   assertPositiveInteger("onramp handler", "maxBodyBytes", maxBodyBytes);
+  if (typeof logger !== "function") {
+    // Checked now: the wrapper below ignores a logger that throws, so a wrong one would be silent.
+    throw new TypeError(
+      `Cannot create onramp handler as 'logger' must be a function: current value is of type ${typeof logger}`,
+    );
+  }
+  // Every entry is made safe here, once, whoever logs it: routes, rate limiter, error handler.
+  const log = redactingLogger(logger);
   const client = createClientWithSeams({
     secretKey: stripeSecretKey,
     ...(stripeApiBase !== undefined && { baseUrl: stripeApiBase }),
     ...(stripeVersion !== undefined && { stripeVersion }),
     ...(timeoutMs !== undefined && { timeoutMs }),
+    ...(deadlineMs !== undefined && { deadlineMs }),
     ...(maxNetworkRetries !== undefined && { maxNetworkRetries }),
+    ...(maxResponseBytes !== undefined && { maxResponseBytes }),
     ...(fetch !== undefined && { fetch }),
   }, seams);
   const catalog = createCatalog(catalogOptions);

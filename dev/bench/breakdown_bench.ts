@@ -162,9 +162,11 @@ const client = createOnrampClient({
   fetch: instantUpstream,
 });
 const retrying = createRetryingFetch({
-  timeoutMs: 30_000,
+  timeoutMs: 10_000,
+  deadlineMs: 25_000,
   maxNetworkRetries: 2,
   maxRetryAfterMs: 5_000,
+  maxResponseBytes: 1_048_576,
   fetch: instantUpstream,
 });
 const formRequest = () =>

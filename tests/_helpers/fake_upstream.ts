@@ -11,6 +11,16 @@ export interface SeenRequest {
   body: string;
 }
 
+/** Reads `request` whole into a {@linkcode SeenRequest}. */
+export async function recordRequest(request: Request): Promise<SeenRequest> {
+  return {
+    method: request.method,
+    url: new URL(request.url),
+    headers: request.headers,
+    body: await request.text(),
+  };
+}
+
 /** A scripted answer: a response, or a thrown error (a dropped connection). */
 export type Answer = Response | Error | ((request: SeenRequest) => Response | Promise<Response>);
 
@@ -30,12 +40,7 @@ export function fakeUpstream(...answers: Answer[]): FakeUpstream {
   return {
     requests,
     async fetch(request) {
-      const seen = {
-        method: request.method,
-        url: new URL(request.url),
-        headers: request.headers,
-        body: await request.text(),
-      };
+      const seen = await recordRequest(request);
       requests.push(seen);
       const answer = answers[Math.min(requests.length, answers.length) - 1];
       if (answer === undefined) throw new Error("fakeUpstream was given no answers");
@@ -88,6 +93,27 @@ export function sessionJson(overrides: Record<string, unknown> = {}): Record<str
     },
     ...overrides,
   };
+}
+
+/** A minimal valid `crypto.onramp.quotes`. */
+export function quotesJson(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: "f".repeat(64),
+    object: "crypto.onramp.quotes",
+    destination_network_quotes: { ethereum: [], solana: null },
+    livemode: false,
+    rate_fetched_at: 1674265506.3408287,
+    source_amount: "100.00",
+    source_currency: "usd",
+    ...overrides,
+  };
+}
+
+/** Answers each path with a valid object of its kind: quotes, or a session. */
+export function validAnswer(request: SeenRequest): Response {
+  return Response.json(
+    request.url.pathname === "/v1/crypto/onramp_quotes" ? quotesJson() : sessionJson(),
+  );
 }
 
 /** Records the waits asked for instead of waiting. */

@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import type { ClientSeams } from "../../client/retrying_fetch.ts";
 import { type CryptoOnrampOptions, cryptoOnrampWithSeams } from "../../routes/onramp_app.ts";
 import type { LogEntry } from "../../errors/logger.ts";
-import { type FakeUpstream, fakeUpstream, sessionJson } from "./fake_upstream.ts";
+import { type FakeUpstream, fakeUpstream, validAnswer } from "./fake_upstream.ts";
 
 /** The secret key every test app uses; tests scan outputs for it. */
 export const SECRET_KEY = "sk_test_51TopSecretKeyNeverInAnyResponse";
@@ -33,7 +33,7 @@ export interface TestApp {
 export function testApp(
   options: Partial<CryptoOnrampOptions> & { upstream?: FakeUpstream; seams?: ClientSeams } = {},
 ): TestApp {
-  const { upstream = fakeUpstream(Response.json(sessionJson())), seams, ...rest } = options;
+  const { upstream = fakeUpstream(validAnswer), seams, ...rest } = options;
   const logs: LogEntry[] = [];
   const platform = new Hono().route(
     "/onramp",

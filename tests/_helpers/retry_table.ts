@@ -13,7 +13,13 @@ export interface RetryRow {
   /** A fresh fake Stripe that gives this answer on every attempt. */
   upstream: () => FakeUpstream;
   /** Client options the row needs (a short deadline for timeouts). */
-  options?: { timeoutMs?: number; maxNetworkRetries?: number; maxRetryAfterMs?: number };
+  options?: {
+    timeoutMs?: number;
+    deadlineMs?: number;
+    maxNetworkRetries?: number;
+    maxRetryAfterMs?: number;
+    maxResponseBytes?: number;
+  };
   /** Attempts made with the default budget of two retries. */
   attempts: number;
   /** The waits between them, with jitter pinned at 0.5 (a factor of 0.75). */
@@ -114,6 +120,44 @@ export const RETRY_TABLE: readonly RetryRow[] = [
     waits: [],
     retryable: true,
     browser: { status: 503, retryable: true },
+  },
+  {
+    name: "a 500 when the next wait would reach deadlineMs",
+    upstream: () => fakeUpstream(stripeError(500, { type: "api_error", message: "boom" })),
+    // The first wait (at most 500 ms) fits; the second (at least 500 ms) does not.
+    options: { deadlineMs: 500 },
+    attempts: 2,
+    waits: [375],
+    retryable: true,
+    browser: { status: 502, retryable: true },
+  },
+  ...[301, 307, 308].map((status): RetryRow => ({
+    name: `a ${status} redirect`,
+    upstream: () =>
+      fakeUpstream(
+        new Response(null, { status, headers: { location: "https://elsewhere.test/v1/x" } }),
+      ),
+    attempts: 1,
+    waits: [],
+    retryable: false,
+    browser: { status: 502, retryable: false },
+  })),
+  {
+    name: "a 200 that is not the object asked for",
+    upstream: () => fakeUpstream(Response.json({ redirect_url: null })),
+    attempts: 1,
+    waits: [],
+    retryable: false,
+    browser: { status: 502, retryable: false },
+  },
+  {
+    name: "an answer over maxResponseBytes",
+    upstream: () => fakeUpstream(stripeError(500, { type: "api_error", message: "x".repeat(200) })),
+    options: { maxResponseBytes: 100 },
+    attempts: 1,
+    waits: [],
+    retryable: false,
+    browser: { status: 502, retryable: false },
   },
   ...[500, 502, 503].map((status): RetryRow => ({
     name: `a ${status}`,

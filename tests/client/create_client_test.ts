@@ -289,14 +289,21 @@ Deno.test("the client's deadline covers a body that stalls after the headers", a
   assertEquals(error.code, "timeout");
 });
 
-Deno.test("the client maps an unreadable 2xx body to api_error", async () => {
+Deno.test("the client refuses a 2xx body that is not JSON, once, as not retryable", async () => {
   const upstream = fakeUpstream(new Response("<html>", { status: 200 }));
   const error = await assertRejects(
     () => clientWith(upstream.fetch).client.retrieveSession("cos_1"),
     StripeApiError,
   );
-  assertEquals(error.type, "api_error");
-  assertEquals(error.retryable, true, "the same request may be read fine next time");
+  assertEquals([error.type, error.code, error.statusCode], [
+    "api_error",
+    "upstream_invalid_response",
+    200,
+  ]);
+  // Whatever answered did answer: the same request (a create's same Idempotency-Key) gets the
+  // same body again.
+  assertEquals([error.retryable, upstream.requests.length], [false, 1]);
+  assert(!error.message.includes("<html>"), "the body itself is never in the message");
 });
 
 Deno.test("the client maps an error without a JSON body to api_error with the status", async () => {

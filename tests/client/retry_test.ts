@@ -98,6 +98,36 @@ const decisions: ReadonlyArray<
     { action: "stop", retryable: true, reason: "retries_exhausted" },
   ],
   [
+    "stops on a redirect, not retryable",
+    { fault: "redirect", response: new Response(null, { status: 307 }) },
+    {},
+    { action: "stop", retryable: false, reason: "redirect" },
+  ],
+  [
+    "stops on an answer over maxResponseBytes, not retryable",
+    { fault: "too_large", response: new Response(null, { status: 200 }) },
+    {},
+    { action: "stop", retryable: false, reason: "response_too_large" },
+  ],
+  [
+    "stops on a 500 when the wait would end at the deadline, still retryable",
+    answer(500),
+    { remainingMs: 375 },
+    { action: "stop", retryable: true, reason: "deadline_exceeded" },
+  ],
+  [
+    "retries a 500 when the wait ends just before the deadline",
+    answer(500),
+    { remainingMs: 376 },
+    { action: "retry", waitMs: 375, reason: "server_error" },
+  ],
+  [
+    "stops on a timeout with no time left before the deadline, still retryable",
+    { failure: "timeout" },
+    { remainingMs: 0 },
+    { action: "stop", retryable: true, reason: "deadline_exceeded" },
+  ],
+  [
     "retries a 409 lock conflict",
     answer(409),
     {},

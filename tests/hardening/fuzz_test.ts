@@ -18,7 +18,7 @@ import {
   SOURCE_CURRENCIES,
 } from "../../validation/catalog.ts";
 import { type BrowserField, DEFAULT_BROWSER_FIELDS } from "../../validation/policy.ts";
-import { fakeUpstream, sessionJson } from "../_helpers/fake_upstream.ts";
+import { fakeUpstream, validAnswer } from "../_helpers/fake_upstream.ts";
 import { SECRET_KEY, testApp } from "../_helpers/onramp_app.ts";
 
 const RUNS = Number(Deno.env.get("FUZZ_RUNS") ?? 2000);
@@ -33,7 +33,7 @@ const FIELDS = [
 ] as const satisfies readonly BrowserField[];
 
 const app = testApp({
-  upstream: fakeUpstream(Response.json(sessionJson())),
+  upstream: fakeUpstream(validAnswer),
   policy: { browserFields: FIELDS },
 });
 let casesRun = 0;

@@ -6,6 +6,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { createStripeMock } from "../../mock/stripe_mock.ts";
 import { serveStripeMock } from "../../mock/serve_mock.ts";
+import { memoryMb } from "../_helpers/http_upstream.ts";
 import { spawnServer } from "../_helpers/spawn_server.ts";
 
 const CONCURRENT = Number(Deno.env.get("LOAD_CONCURRENT") ?? 1000);
@@ -17,12 +18,6 @@ const SECRET = "sk_test_LoadSecretThatMustNeverBePrinted";
 // request, so real growth would be a leak.
 const PEAK_RSS_BOUND_MB = 512;
 const SOAK_GROWTH_BOUND_MB = 48;
-
-function rssMb(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? NaN);
-  return kb / 1024;
-}
 
 async function mint(url: string, i: number): Promise<{ status: number; id?: string }> {
   const res = await fetch(`${url}/onramp/sessions`, {
@@ -60,12 +55,12 @@ Deno.test("load: 1,000 concurrent creations over loopback, no errors, bounded me
       const statuses = await burst(server.url, sent, CONCURRENT);
       sent += CONCURRENT;
       assertEquals(Object.fromEntries(statuses), { 200: CONCURRENT }, `round ${round}`);
-      peak = Math.max(peak, rssMb(server.pid));
+      peak = Math.max(peak, memoryMb(server.pid).rss);
     }
     const seconds = (performance.now() - started) / 1000;
 
     // Soak: steady load; memory must level off rather than climb with the request count.
-    const soakStart = rssMb(server.pid);
+    const soakStart = memoryMb(server.pid).rss;
     let soakEnd = soakStart;
     let soakRequests = 0;
     const deadline = performance.now() + SOAK_SECONDS * 1000;
@@ -74,7 +69,7 @@ Deno.test("load: 1,000 concurrent creations over loopback, no errors, bounded me
       sent += 200;
       soakRequests += 200;
       assertEquals(Object.fromEntries(statuses), { 200: 200 });
-      soakEnd = rssMb(server.pid);
+      soakEnd = memoryMb(server.pid).rss;
       peak = Math.max(peak, soakEnd);
     }
     console.log(

@@ -1,5 +1,7 @@
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
+import { fromUpstream } from "../../routes/_from_upstream.ts";
 import { fakeUpstream, sessionJson, stripeError } from "../_helpers/fake_upstream.ts";
+import { postSession, serveOnramp, serveUpstream } from "../_helpers/http_upstream.ts";
 import { RETRY_TABLE } from "../_helpers/retry_table.ts";
 import { errorOf, jsonPost, SECRET_KEY, testApp } from "../_helpers/onramp_app.ts";
 
@@ -139,3 +141,149 @@ for (const row of RETRY_TABLE) {
     if (retryable !== undefined) assertEquals((await errorOf(res)).retryable, retryable);
   });
 }
+
+// --- Through the real HTTP stack: the app under Deno.serve, Stripe a recording HTTP server ---
+
+Deno.test("a platform fetch that follows a redirect anyway still gets no invention passed on", async () => {
+  const elsewhere = serveUpstream(() =>
+    Response.json(sessionJson({ id: "cos_INVENTED", client_secret: "cos_INVENTED_secret_x" }))
+  );
+  const stripe = serveUpstream(() =>
+    new Response(null, { status: 307, headers: { location: `${elsewhere.url}/v1/x` } })
+  );
+  // An egress wrapper that rebuilds each request and so drops its redirect mode.
+  const follows = async (request: Request) =>
+    fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body === null ? null : await request.arrayBuffer(),
+    });
+  const app = serveOnramp({ stripeApiBase: stripe.url, fetch: follows });
+  try {
+    const answer = await postSession(app.url);
+    assertEquals(answer.status, 502, answer.text);
+    const error = answer.body.error as Record<string, unknown>;
+    assertEquals([error.code, error.retryable], ["upstream_redirect", false]);
+    assert(!answer.text.includes("INVENTED"), answer.text);
+    assertEquals(stripe.requests.length, 1, "not retried");
+  } finally {
+    await app.close();
+    await stripe.close();
+    await elsewhere.close();
+  }
+});
+
+Deno.test("a stalled Stripe is answered at deadlineMs, not after every attempt's timeout", async () => {
+  const stripe = serveUpstream(() => stripe.stall());
+  const app = serveOnramp({ stripeApiBase: stripe.url, timeoutMs: 400, deadlineMs: 1_000 });
+  try {
+    const started = performance.now();
+    const answer = await postSession(app.url);
+    const elapsed = performance.now() - started;
+    assertEquals(answer.status, 504, answer.text);
+    assertEquals((answer.body.error as Record<string, unknown>).retryable, true);
+    // Attempts of 400 ms with waits of 250–500 ms: without the deadline, three attempts and two
+    // waits take 1.6 s or more.
+    assert(elapsed >= 950 && elapsed < 1_400, `answered after ${elapsed.toFixed(0)} ms`);
+    assertEquals(stripe.requests.length, 2);
+  } finally {
+    // Stripe first: it ends the stalled answers, which the app's shutdown waits for.
+    await stripe.close();
+    await app.close();
+  }
+});
+
+Deno.test("an attempt gets only what is left of deadlineMs, however long timeoutMs is", async () => {
+  const stripe = serveUpstream(() => stripe.stall());
+  const app = serveOnramp({ stripeApiBase: stripe.url, timeoutMs: 30_000, deadlineMs: 500 });
+  try {
+    const started = performance.now();
+    const answer = await postSession(app.url, undefined, AbortSignal.timeout(5_000));
+    const elapsed = performance.now() - started;
+    assertEquals(answer.status, 504, answer.text);
+    assert(elapsed >= 450 && elapsed < 900, `answered after ${elapsed.toFixed(0)} ms`);
+    assertEquals(stripe.requests.length, 1);
+  } finally {
+    // Stripe first: it ends the stalled answers, which the app's shutdown waits for.
+    await stripe.close();
+    await app.close();
+  }
+});
+
+Deno.test("no retry is made whose backoff would end after deadlineMs", async () => {
+  const stripe = serveUpstream(() =>
+    Response.json({ error: { type: "api_error", message: "boom" } }, { status: 500 })
+  );
+  const app = serveOnramp({ stripeApiBase: stripe.url, deadlineMs: 600, maxNetworkRetries: 5 });
+  try {
+    const started = performance.now();
+    const answer = await postSession(app.url, undefined, AbortSignal.timeout(5_000));
+    const elapsed = performance.now() - started;
+    assertEquals(answer.status, 502, answer.text);
+    assertEquals((answer.body.error as Record<string, unknown>).retryable, true);
+    // A first wait of 250–500 ms fits; the second (500–1,000 ms) would end past 600 ms.
+    assertEquals(stripe.requests.length, 2);
+    assert(elapsed < 600, `answered after ${elapsed.toFixed(0)} ms`);
+  } finally {
+    // Stripe first: it ends the stalled answers, which the app's shutdown waits for.
+    await stripe.close();
+    await app.close();
+  }
+});
+
+Deno.test("a parameter the client cannot encode is not reported as an upstream fault", async () => {
+  const stripe = serveUpstream(() => Response.json(sessionJson()));
+  const app = serveOnramp({ stripeApiBase: stripe.url });
+  try {
+    const answer = await postSession(app.url, {
+      destination_networks: ["ethereum"],
+      wallet_addresses: { ethereum: "0x\ud800" },
+    });
+    const error = answer.body.error as Record<string, unknown>;
+    assert(![502, 503, 504].includes(answer.status), answer.text);
+    assert(!String(error.code).startsWith("upstream"), answer.text);
+    assertEquals(stripe.requests.length, 0, "Stripe was contacted");
+    const told = JSON.stringify(app.logs);
+    assert(
+      app.logs.every((entry) => ![502, 503, 504].includes(entry.status ?? 0)) &&
+        !/calling stripe|unreachable|reach stripe|upstream/i.test(told),
+      `logged as an upstream fault: ${told}`,
+    );
+  } finally {
+    // Stripe first: it ends the stalled answers, which the app's shutdown waits for.
+    await stripe.close();
+    await app.close();
+  }
+});
+
+Deno.test("fromUpstream() hands back an error that is not Stripe's, unlogged", () => {
+  const logs: unknown[] = [];
+  const local = new TypeError('Cannot encode "metadata[x]" for Stripe');
+  assertStrictEquals(fromUpstream(local, (entry) => logs.push(entry)), local);
+  assertEquals(logs, []);
+});
+
+Deno.test("a platform's logger gets every entry redacted, whatever Stripe's message held", async () => {
+  const secrets = ["sk_live_abc123-def456", "whsec_SigningSecret", "cos_1_secret_ClientSecret"];
+  const upstream = fakeUpstream(stripeError(400, {
+    type: "invalid_request_error",
+    message: `Nope: ${secrets.join(" ")}`,
+    param: `metadata[${secrets[1]}]`,
+  }, { "request-id": `req_1 ${secrets[0]}` }));
+  const { request, logs } = testApp({ upstream });
+  const res = await request("/onramp/sessions", jsonPost({}));
+  assertEquals(res.status, 400);
+  const seen = `${await res.text()}\n${JSON.stringify(logs)}`;
+  for (const leak of ["def456", "SigningSecret", "ClientSecret"]) {
+    assert(!seen.includes(leak), `${leak} leaked: ${seen}`);
+  }
+  assert(logs.length > 0 && logs[0]!.message.includes("[redacted key]"), JSON.stringify(logs));
+});
+
+Deno.test("cryptoOnramp() refuses a logger that is not a function, at start-up", () => {
+  const error = assertThrows(
+    () => testApp({ logger: "console" as unknown as () => void }),
+    TypeError,
+  );
+  assert(error.message.includes("'logger'"), error.message);
+});
