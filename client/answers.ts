@@ -63,10 +63,6 @@ const nullableString = leaf(
   (value) => value === null || typeof value === "string",
 );
 const boolean = leaf("a boolean", (value) => typeof value === "boolean");
-const nullableBoolean = leaf(
-  "a boolean or null",
-  (value) => value === null || typeof value === "boolean",
-);
 const number = leaf("a number", (value) => typeof value === "number" && Number.isFinite(value));
 
 function literal(expected: string): Check {
