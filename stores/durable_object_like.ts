@@ -1,7 +1,8 @@
 /**
  * The few members of Cloudflare's Durable Object API that this library's Durable Object stores
- * use: the namespace binding and stub a store calls (`createDurableObjectStore`), and the state
- * and storage an object uses (`RateLimiterDurableObject`). They let the stores type-check
+ * use: the namespace binding and stub a store calls (`createDurableObjectStore`,
+ * `createDurableObjectEventStore`), and the state and storage an object uses
+ * (`RateLimiterDurableObject`, `WebhookEventsDurableObject`). They let the stores type-check
  * without `@cloudflare/workers-types`; the runtime's real objects fit them, so pass the
  * bindings of `env` as they are. Exported by the `./durable-object` entry point.
  *
