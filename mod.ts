@@ -20,9 +20,13 @@
  * `crypto.onramp_session_updated` events, verified on the raw body with Web Crypto, reach the
  * platform's `onSessionUpdated` once each and in order per session.
  *
- * Limit each address with the `rateLimit` option. To share one limit across instances, use
- * `createDenoKvStore` from the `./deno-kv` entry point on Deno Deploy, or
- * `createDurableObjectStore` from the `./durable-object` entry point on Cloudflare Workers.
+ * Limit each address with the `rateLimit` option.
+ *
+ * On many instances, share the rate limit's counters and the handled webhook events: the
+ * `./deno-kv` entry point has both stores on Deno KV (`createDenoKvStore`,
+ * `createDenoKvEventStore`) for Deno Deploy, and the `./durable-object` entry point both on
+ * Durable Objects (`createDurableObjectStore`, `createDurableObjectEventStore`) for
+ * Cloudflare Workers.
  *
  * The typed Stripe client underneath is available on its own as {@linkcode createOnrampClient}.
  *

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { commitWithRetry, LOST_RACE } from "../stores/_deno_kv_commit.ts";
 import { windowEndMs } from "./_window.ts";
 import type { RateLimitHit, RateLimitStore } from "./store.ts";
 
@@ -21,10 +22,6 @@ export interface DenoKvStoreOptions {
    */
   prefix?: readonly string[];
 }
-
-// Each failed attempt means another instance committed first, so contention ends after at
-// most as many attempts as instances racing on one key; this bounds a pathological case.
-const MAX_ATTEMPTS = 100;
 
 interface Waiter {
   resolve(hit: RateLimitHit): void;
@@ -52,7 +49,7 @@ interface Queue {
  * ```ts
  * import { Hono } from "hono";
  * import { cryptoOnramp } from "../mod.ts";
- * import { createDenoKvStore } from "./deno_kv_store.ts";
+ * import { createDenoKvStore } from "../stores/deno_kv.ts";
  *
  * const kv = await Deno.openKv(":memory:"); // on Deno Deploy: `await Deno.openKv()`
  * const app = new Hono();
@@ -74,29 +71,17 @@ export function createDenoKvStore(kv: Deno.Kv, options: DenoKvStoreOptions = {})
   const { prefix = ["onramp_rate_limit"] } = options;
   const queues = new Map<string, Queue>();
 
-  // Adds n to the entry with a compare-and-set loop; returns the first of the n counts.
-  async function add(queue: Queue, n: number): Promise<number> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      try {
-        const entry = await kv.get<number>(queue.kvKey);
-        const before = typeof entry.value === "number" ? entry.value : 0;
-        const result = await kv.atomic()
-          .check(entry)
-          .set(queue.kvKey, before + n, { expireIn: queue.expireIn })
-          .commit();
-        if (result.ok) return before + 1;
-      } catch (error) {
-        // A local database file opened by several processes (or handles) answers a write
-        // that collides with another's transaction with SQLite's "database is locked"
-        // rather than waiting: like a lost compare-and-set, it is worth another try, after
-        // a short random pause so the writers do not collide again.
-        if (!isLocked(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt));
-      }
-    }
-    throw new Error(
-      `Cannot count the request as the Deno KV counter stayed contended: tried ${MAX_ATTEMPTS} times`,
-    );
+  // Adds n to the entry with a compare-and-set; returns the first of the n counts.
+  function add(queue: Queue, n: number): Promise<number> {
+    return commitWithRetry("count the request", async () => {
+      const entry = await kv.get<number>(queue.kvKey);
+      const before = typeof entry.value === "number" ? entry.value : 0;
+      const result = await kv.atomic()
+        .check(entry)
+        .set(queue.kvKey, before + n, { expireIn: queue.expireIn })
+        .commit();
+      return result.ok ? before + 1 : LOST_RACE;
+    });
   }
 
   // One write in flight per key and window; whoever arrives meanwhile joins the next write.
@@ -137,8 +122,4 @@ export function createDenoKvStore(kv: Deno.Kv, options: DenoKvStoreOptions = {})
       });
     },
   };
-}
-
-function isLocked(error: unknown): boolean {
-  return error instanceof Error && /database is locked/i.test(error.message);
 }

@@ -3,99 +3,18 @@
  * location, enforces one limit: {@linkcode RateLimiterDurableObject} keeps the counters and
  * {@linkcode createDurableObjectStore} sends it each hit.
  *
- * The types below are the few members of Cloudflare's runtime API that the store uses, so
- * this file type-checks without `@cloudflare/workers-types`; the real objects fit them.
+ * Import it from the `./durable-object` entry point, which also exports the
+ * `DurableObject*Like` types of its parameters.
  *
  * @module
  */
 import { assertPositiveInteger } from "../errors/option_checks.ts";
+import type {
+  DurableObjectNamespaceLike,
+  DurableObjectStateLike,
+} from "../stores/durable_object_like.ts";
 import { windowEndMs } from "./_window.ts";
 import type { RateLimitHit, RateLimitStore } from "./store.ts";
-
-/** The members of a Durable Object stub (`DurableObjectStub`) the store calls. */
-export interface DurableObjectStubLike {
-  /**
-   * Sends a request to the object.
-   *
-   * @param request The request.
-   * @returns The object's answer.
-   */
-  fetch(request: Request): Promise<Response>;
-}
-
-/** The members of a Durable Object namespace binding (`DurableObjectNamespace`) the store calls. */
-export interface DurableObjectNamespaceLike<Id = unknown> {
-  /**
-   * The id of the object with this name: the same name always reaches the same object.
-   *
-   * @param name The object's name.
-   * @returns Its id.
-   */
-  idFromName(name: string): Id;
-  /**
-   * A stub to send requests to the object.
-   *
-   * @param id The object's id.
-   * @returns The stub.
-   */
-  get(id: Id): DurableObjectStubLike;
-}
-
-/** The members of a Durable Object's storage (`DurableObjectStorage`) the object uses. */
-export interface DurableObjectStorageLike {
-  /**
-   * Reads a value.
-   *
-   * @param key The value's key.
-   * @returns The value, or `undefined` when there is none.
-   */
-  get<T>(key: string): Promise<T | undefined>;
-  /**
-   * Writes a value.
-   *
-   * @param key The value's key.
-   * @param value The value.
-   */
-  put<T>(key: string, value: T): Promise<void>;
-  /**
-   * Deletes values.
-   *
-   * @param keys Their keys.
-   * @returns How many were deleted.
-   */
-  delete(keys: string[]): Promise<number>;
-  /**
-   * Reads every value.
-   *
-   * @returns The values by key.
-   */
-  list<T>(): Promise<Map<string, T>>;
-  /**
-   * When the alarm is set for.
-   *
-   * @returns Milliseconds since the Unix epoch, or `null` when no alarm is set.
-   */
-  getAlarm(): Promise<number | null>;
-  /**
-   * Sets the alarm, which calls the object's `alarm()` then.
-   *
-   * @param scheduledTimeMs When, in milliseconds since the Unix epoch.
-   */
-  setAlarm(scheduledTimeMs: number): Promise<void>;
-}
-
-/** The members of a Durable Object's state (`DurableObjectState`) the object uses. */
-export interface DurableObjectStateLike {
-  /** The object's own transactional storage. */
-  storage: DurableObjectStorageLike;
-  /**
-   * Runs `callback` with no other event delivered to the object until it settles.
-   *
-   * @param callback The work to run alone.
-   * @returns What the callback returned.
-   */
-  blockConcurrencyWhile<T>(callback: () => Promise<T>): Promise<T>;
-}
 
 /** Options of {@linkcode createDurableObjectStore}. */
 export interface DurableObjectStoreOptions {
@@ -147,9 +66,12 @@ const HIT_URL = "https://rate-limiter.internal/hit";
  * ```ts
  * import { Hono } from "hono";
  * import { cryptoOnramp } from "../mod.ts";
- * import { createDurableObjectStore, type DurableObjectNamespaceLike } from "./durable_object_store.ts";
+ * import {
+ *   createDurableObjectStore,
+ *   type DurableObjectNamespaceLike,
+ * } from "../stores/durable_object.ts";
  *
- * export { RateLimiterDurableObject } from "./durable_object_store.ts";
+ * export { RateLimiterDurableObject } from "../stores/durable_object.ts";
  *
  * interface Env {
  *   STRIPE_SECRET_KEY: string;
@@ -250,7 +172,10 @@ export class RateLimiterDurableObject {
  *
  * @example Count in the `RATE_LIMITER` binding, spread over 64 objects
  * ```ts
- * import { createDurableObjectStore, type DurableObjectNamespaceLike } from "./durable_object_store.ts";
+ * import {
+ *   createDurableObjectStore,
+ *   type DurableObjectNamespaceLike,
+ * } from "../stores/durable_object.ts";
  *
  * function storeFor(env: { RATE_LIMITER: DurableObjectNamespaceLike }) {
  *   return createDurableObjectStore(env.RATE_LIMITER, { shards: 64 });

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { assertPositiveInteger } from "../errors/option_checks.ts";
 
 /** One event, as the store sees it. */
 export interface EventClaim {
@@ -130,6 +131,100 @@ export function isStale(applied: AppliedEvent | undefined, incoming: AppliedEven
   return before !== undefined && after !== undefined && after <= before;
 }
 
+/** What a store keeps of a session between its events. */
+export interface SessionState {
+  /** The last event applied to the session, if any. */
+  readonly applied?: AppliedEvent;
+  /** The event being handled now, and until when (ms since the epoch) its claim holds. */
+  readonly inFlight?: { readonly eventId: string; readonly untilMs: number };
+}
+
+/** What {@linkcode decideClaim} decided: when `"claimed"`, the session's state to record. */
+export type ClaimDecision =
+  | { readonly result: "claimed"; readonly session: SessionState }
+  | { readonly result: Exclude<ClaimResult, "claimed"> };
+
+/**
+ * The claim rule every store applies, as a pure function: a store reads the event's and the
+ * session's entries, calls this, and records `session` in the same atomic step when the event
+ * is claimed. A duplicate wins over the rest, then a claim in flight (until it times out after
+ * {@linkcode CLAIM_TIMEOUT_MS}), then {@linkcode isStale}.
+ *
+ * @example Claim an event of a new session
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { decideClaim } from "./event_store.ts";
+ *
+ * const claim = { eventId: "evt_1", sessionId: "cos_1", created: 1, status: "requires_payment" };
+ * assertEquals(decideClaim(false, undefined, claim, 0), {
+ *   result: "claimed",
+ *   session: { inFlight: { eventId: "evt_1", untilMs: 120_000 } },
+ * });
+ * ```
+ *
+ * @param handled Whether the event is remembered as handled.
+ * @param session What the store keeps of the event's session, if anything.
+ * @param claim The event.
+ * @param nowMs The current time, in milliseconds since the epoch.
+ * @returns The result, and the session's new state when claimed.
+ */
+export function decideClaim(
+  handled: boolean,
+  session: SessionState | undefined,
+  claim: EventClaim,
+  nowMs: number,
+): ClaimDecision {
+  if (handled) return { result: "duplicate" };
+  if (session?.inFlight !== undefined && session.inFlight.untilMs > nowMs) {
+    return { result: "in_progress" };
+  }
+  if (isStale(session?.applied, claim)) return { result: "stale" };
+  return {
+    result: "claimed",
+    session: {
+      ...(session?.applied && { applied: session.applied }),
+      inFlight: { eventId: claim.eventId, untilMs: nowMs + CLAIM_TIMEOUT_MS },
+    },
+  };
+}
+
+/**
+ * A session's state once `claim`'s handler succeeded: its claim is dropped and its status
+ * applied, unless the session meanwhile reached a newer one (the claim timed out, and a newer
+ * event was claimed and completed first), which it keeps: a session never moves backwards.
+ *
+ * @param session What the store keeps of the session, if anything.
+ * @param claim The completed event.
+ * @returns The session's new state.
+ */
+export function completedSession(
+  session: SessionState | undefined,
+  claim: EventClaim,
+): SessionState {
+  const applied = session?.applied !== undefined && isStale(session.applied, claim)
+    ? session.applied
+    : { created: claim.created, status: claim.status };
+  const inFlight = session?.inFlight?.eventId === claim.eventId ? undefined : session?.inFlight;
+  return { applied, ...(inFlight && { inFlight }) };
+}
+
+/**
+ * A session's state once `claim`'s handler failed: its claim is dropped, so that Stripe's
+ * redelivery can claim the event again. Another event's claim is left alone.
+ *
+ * @param session What the store keeps of the session, if anything.
+ * @param claim The released event.
+ * @returns The session's new state, or `undefined` when `claim` holds no claim (nothing to
+ * write).
+ */
+export function releasedSession(
+  session: SessionState | undefined,
+  claim: EventClaim,
+): SessionState | undefined {
+  if (session?.inFlight?.eventId !== claim.eventId) return undefined;
+  return session.applied === undefined ? {} : { applied: session.applied };
+}
+
 /** Options of {@linkcode createMemoryEventStore}. */
 export interface MemoryEventStoreOptions {
   /**
@@ -139,11 +234,6 @@ export interface MemoryEventStoreOptions {
    * @default {100000}
    */
   maxEntries?: number;
-}
-
-interface SessionState {
-  applied?: AppliedEvent;
-  inFlight?: { eventId: string; untilMs: number };
 }
 
 /**
@@ -164,9 +254,11 @@ interface SessionState {
  *
  * @param options The bound on what is remembered.
  * @returns The store.
+ * @throws {RangeError} When `maxEntries` is not a positive integer.
  */
 export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): WebhookEventStore {
   const { maxEntries = 100_000 } = options;
+  assertPositiveInteger("memory event store", "maxEntries", maxEntries);
   // Maps iterate in insertion order: the first entry is the oldest, evicted first.
   const handled = new Map<string, number>(); // event id → forget after (ms)
   const sessions = new Map<string, SessionState>();
@@ -178,32 +270,26 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): W
   return {
     claim(claim, nowMs) {
       const forgetAt = handled.get(claim.eventId);
-      if (forgetAt !== undefined && forgetAt > nowMs) return Promise.resolve("duplicate");
-      const session = sessions.get(claim.sessionId) ?? {};
-      if (session.inFlight !== undefined && session.inFlight.untilMs > nowMs) {
-        return Promise.resolve("in_progress");
+      const isHandled = forgetAt !== undefined && forgetAt > nowMs;
+      const decision = decideClaim(isHandled, sessions.get(claim.sessionId), claim, nowMs);
+      if (decision.result === "claimed") {
+        sessions.delete(claim.sessionId); // re-inserted last: the freshest session
+        sessions.set(claim.sessionId, decision.session);
+        bound(sessions);
       }
-      if (isStale(session.applied, claim)) return Promise.resolve("stale");
-      session.inFlight = { eventId: claim.eventId, untilMs: nowMs + CLAIM_TIMEOUT_MS };
-      sessions.delete(claim.sessionId); // re-inserted last: the freshest session
-      sessions.set(claim.sessionId, session);
-      bound(sessions);
-      return Promise.resolve("claimed");
+      return Promise.resolve(decision.result);
     },
     complete(claim, nowMs) {
       handled.delete(claim.eventId);
       handled.set(claim.eventId, nowMs + EVENT_RETENTION_MS);
       bound(handled);
-      const session = sessions.get(claim.sessionId) ?? {};
-      session.applied = { created: claim.created, status: claim.status };
-      if (session.inFlight?.eventId === claim.eventId) delete session.inFlight;
-      sessions.set(claim.sessionId, session);
+      sessions.set(claim.sessionId, completedSession(sessions.get(claim.sessionId), claim));
       bound(sessions);
       return Promise.resolve();
     },
     release(claim) {
-      const session = sessions.get(claim.sessionId);
-      if (session?.inFlight?.eventId === claim.eventId) delete session.inFlight;
+      const next = releasedSession(sessions.get(claim.sessionId), claim);
+      if (next !== undefined) sessions.set(claim.sessionId, next);
       return Promise.resolve();
     },
   };

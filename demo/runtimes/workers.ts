@@ -11,7 +11,7 @@ import {
   createDurableObjectStore,
   type DurableObjectNamespaceLike,
   RateLimiterDurableObject,
-} from "../../ratelimit/durable_object_store.ts";
+} from "../../stores/durable_object.ts";
 import { readServerConfig } from "../config.ts";
 import { createServerApp } from "../server_app.ts";
 

@@ -10,10 +10,10 @@ import { cryptoOnramp } from "../../mod.ts";
 import {
   createDurableObjectStore,
   type DurableObjectNamespaceLike,
-} from "../../ratelimit/durable_object_store.ts";
+} from "../../stores/durable_object.ts";
 import { createStripeMock } from "../../mock/stripe_mock.ts";
 
-export { RateLimiterDurableObject } from "../../ratelimit/durable_object_store.ts";
+export { RateLimiterDurableObject } from "../../stores/durable_object.ts";
 
 interface Env {
   RATE_LIMITER: DurableObjectNamespaceLike;

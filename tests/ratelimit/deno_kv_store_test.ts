@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "@std/assert";
-import { createDenoKvStore } from "../../ratelimit/deno_kv_store.ts";
+import { createDenoKvStore } from "../../stores/deno_kv.ts";
 import { jsonPost, testApp } from "../_helpers/onramp_app.ts";
 
 const MINUTE = 60_000;

@@ -1,87 +1,32 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import * as esbuild from "esbuild";
-import { Miniflare } from "miniflare";
 import {
   createDurableObjectStore,
   type DurableObjectNamespaceLike,
-  type DurableObjectStateLike,
   RateLimiterDurableObject,
-} from "../../ratelimit/durable_object_store.ts";
+} from "../../stores/durable_object.ts";
+import {
+  memoryState,
+  type Send,
+  withTwoWorkers as withWorkers,
+} from "../_helpers/durable_objects.ts";
 
 const MINUTE = 60_000;
-const ROOT = new URL("../../", import.meta.url).pathname;
 const oneToN = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
-
-/** Bundles the test Worker (which exports the Durable Object class) to a temporary file. */
-async function bundleTestWorker(dir: string): Promise<string> {
-  const outfile = `${dir}/worker.js`;
-  try {
-    await esbuild.build({
-      entryPoints: [new URL("./_durable_object_worker.ts", import.meta.url).pathname],
-      outfile,
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      conditions: ["workerd", "worker", "browser"],
-      target: "es2022",
-      absWorkingDir: ROOT,
-      logLevel: "error",
-    });
-  } finally {
-    await esbuild.stop();
-  }
-  return outfile;
-}
 
 /**
  * Two Workers, "a" and "b", built from one script; both bind `RATE_LIMITER` to the Durable
  * Object class that "a" defines, as two deployments (or two instances) sharing one limiter.
  */
-async function withTwoWorkers(
+function withTwoWorkers(
   bindings: Record<string, string>,
   test: (workers: { a: Send; b: Send }) => Promise<void>,
 ): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "onramp_do_" });
-  const scriptPath = await bundleTestWorker(dir);
-  const common = {
-    modules: true,
-    modulesRoot: dir, // module names are relative to it; workerd refuses ".." in them
-    scriptPath,
-    compatibilityDate: "2026-07-01",
+  return withWorkers({
+    entry: new URL("./_durable_object_worker.ts", import.meta.url),
+    durableObjects: { RATE_LIMITER: "RateLimiterDurableObject" },
     bindings,
-  };
-  const mf = new Miniflare({
-    workers: [
-      { ...common, name: "a", durableObjects: { RATE_LIMITER: "RateLimiterDurableObject" } },
-      {
-        ...common,
-        name: "b",
-        durableObjects: {
-          RATE_LIMITER: { className: "RateLimiterDurableObject", scriptName: "a" },
-        },
-      },
-    ],
-  });
-  try {
-    const sender = (name: string): Send => async (path, init = {}) => {
-      // Miniflare's Fetcher type does not survive Deno's type checking; its shape does.
-      const worker = await mf.getWorker(name) as unknown as {
-        fetch(url: string, init: unknown): Promise<Response>;
-      };
-      const res = await worker.fetch(`http://localhost${path}`, init);
-      return new Response(await res.arrayBuffer(), {
-        status: res.status,
-        headers: [...res.headers],
-      });
-    };
-    await test({ a: sender("a"), b: sender("b") });
-  } finally {
-    await mf.dispose();
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, test);
 }
-
-type Send = (path: string, init?: RequestInit) => Promise<Response>;
 
 const DAY_MS = 86_400_000;
 
@@ -137,33 +82,6 @@ Deno.test("rateLimit on Durable Objects refuses the (limit+1)th of 50 racing req
     assertEquals([other.status, other.headers.get("ratelimit-remaining")], [200, "29"]);
   });
 });
-
-/** A Durable Object state in memory, one callback at a time like the runtime's. */
-function memoryState(): DurableObjectStateLike & {
-  data: Map<string, unknown>;
-  alarm: number | null;
-} {
-  let queue = Promise.resolve();
-  const data = new Map<string, unknown>();
-  const state = {
-    data,
-    alarm: null as number | null,
-    storage: {
-      get: <T>(key: string) => Promise.resolve(data.get(key) as T | undefined),
-      put: <T>(key: string, value: T) => Promise.resolve(void data.set(key, value)),
-      delete: (keys: string[]) => Promise.resolve(keys.filter((key) => data.delete(key)).length),
-      list: <T>() => Promise.resolve(new Map(data) as Map<string, T>),
-      getAlarm: () => Promise.resolve(state.alarm),
-      setAlarm: (ms: number) => Promise.resolve(void (state.alarm = ms)),
-    },
-    blockConcurrencyWhile<T>(callback: () => Promise<T>): Promise<T> {
-      const run = queue.then(callback);
-      queue = run.then(() => {}, () => {});
-      return run;
-    },
-  };
-  return state;
-}
 
 function hitRequest(body: unknown): Request {
   return new Request("https://do/hit", { method: "POST", body: JSON.stringify(body) });
