@@ -13,8 +13,11 @@
 export type AttemptResult =
   /** An answer, its body read whole (and within `maxResponseBytes`). */
   | { readonly response: Response }
-  /** No answer: the connection failed, or the attempt's time ran out. */
-  | { readonly failure: "network" | "timeout" }
+  /**
+   * No answer: the connection failed, the attempt's time ran out, or the runtime refused to
+   * open the connection at all (a Deno run without `--allow-net` for Stripe's host).
+   */
+  | { readonly failure: "network" | "timeout" | "not_permitted" }
   /** An answer the client refuses: a redirect, or a body over `maxResponseBytes`. */
   | { readonly fault: "redirect" | "too_large"; readonly response: Response };
 
@@ -57,7 +60,9 @@ export type RetryReason =
   /** A 3xx, or an answer reached through one: never followed, never repeated. */
   | "redirect"
   /** A body over `maxResponseBytes`: the same request would get it again. */
-  | "response_too_large";
+  | "response_too_large"
+  /** The runtime may not reach Stripe (a missing permission): a configuration error. */
+  | "not_permitted";
 
 /** What to do after an attempt: wait and send the same request again, or stop. */
 export type RetryDecision =
@@ -134,6 +139,10 @@ export function decideRetry(result: AttemptResult, context: RetryContext): Retry
     // request gets the same redirect, or the same oversized answer, again.
     const why = result.fault === "redirect" ? "redirect" : "response_too_large";
     return { action: "stop", retryable: false, reason: why };
+  } else if ("failure" in result && result.failure === "not_permitted") {
+    // The runtime itself refused the connection: nothing reached Stripe, and nothing will until
+    // the server is run with the permission. Repeating, now or later, cannot help.
+    return { action: "stop", retryable: false, reason: "not_permitted" };
   } else if ("failure" in result) {
     // No answer at all: the request may or may not have reached Stripe; the idempotency key
     // makes a repeat safe either way (https://docs.stripe.com/api/idempotent_requests).

@@ -80,6 +80,13 @@ function isRedirect(response: Response): boolean {
     (response.status >= 300 && response.status < 400);
 }
 
+// Deno refuses a connection its permissions do not allow with `Deno.errors.NotCapable` (named
+// `PermissionDenied` before Deno 2); read by name, so that no other runtime needs `Deno`.
+function isPermissionRefusal(error: unknown): boolean {
+  return error instanceof Error &&
+    (error.name === "NotCapable" || error.name === "PermissionDenied");
+}
+
 async function attemptOnce(
   request: Request,
   send: (request: Request) => Promise<Response>,
@@ -102,8 +109,9 @@ async function attemptOnce(
     // The whole body under the same deadline (a stalled body is a timeout too) and within the
     // bound, so that a buffered response can be read again by whoever inspects it next.
     body = await readCappedBody(response, maxResponseBytes, controller.signal);
-  } catch {
+  } catch (error) {
     // Only the transport and the body's stream fail here: no answer came back.
+    if (isPermissionRefusal(error)) return { failure: "not_permitted" };
     return { failure: controller.signal.aborted ? "timeout" : "network" };
   }
   if (body === undefined) return { fault: "too_large", response };
@@ -113,12 +121,23 @@ async function attemptOnce(
 }
 
 function connectionError(
-  failure: "network" | "timeout",
+  failure: "network" | "timeout" | "not_permitted",
   outcome: AttemptOutcome,
   attemptMs: number,
   cutByDeadline: boolean,
+  host: string,
 ): StripeApiError {
   const { attempts, retryable } = outcome;
+  if (failure === "not_permitted") {
+    return new StripeApiError({
+      type: "api_connection_error",
+      code: "not_permitted",
+      message: `The runtime may not connect to ${host}: grant it network access ` +
+        `(Deno: --allow-net=${host})`,
+      retryable,
+      attempts,
+    });
+  }
   const message = failure === "network"
     ? `Could not reach Stripe (${attempts} attempt(s))`
     : cutByDeadline
@@ -229,7 +248,13 @@ export function createRetryingFetch(
         throw refusedAnswer(result.fault, result.response, outcome.attempts, maxResponseBytes);
       }
       if ("failure" in result) {
-        throw connectionError(result.failure, outcome, attemptMs, attemptMs < timeoutMs);
+        throw connectionError(
+          result.failure,
+          outcome,
+          attemptMs,
+          attemptMs < timeoutMs,
+          new URL(request.url).host,
+        );
       }
       outcomes.set(result.response, outcome);
       return result.response;

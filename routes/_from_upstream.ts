@@ -57,6 +57,17 @@ export function fromUpstream(error: unknown, log: Logger): unknown {
       retryable: error.retryable,
     });
   }
+  if (statusCode === undefined && code === "not_permitted") {
+    // The server may not reach Stripe at all: its operator's configuration, not the browser's
+    // request, and not a passing fault. The log says which permission is missing.
+    report(502, "error", error.message);
+    return new OnrampError(502, {
+      type: "api_error",
+      code: "upstream_misconfigured",
+      message: "The onramp service is not configured correctly",
+      retryable: false,
+    });
+  }
   if (statusCode === undefined) {
     const timedOut = code === "timeout";
     const status = timedOut ? 504 : 502;

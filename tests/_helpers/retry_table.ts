@@ -41,6 +41,15 @@ export const RETRY_TABLE: readonly RetryRow[] = [
     browser: { status: 502, retryable: true },
   },
   {
+    name: "a connection the runtime may not open (Deno without --allow-net)",
+    upstream: () =>
+      fakeUpstream(Object.assign(new Error("Requires net access"), { name: "NotCapable" })),
+    attempts: 1,
+    waits: [],
+    retryable: false,
+    browser: { status: 502, retryable: false },
+  },
+  {
     name: "no answer within timeoutMs",
     upstream: silentUpstream,
     options: { timeoutMs: 10 },
