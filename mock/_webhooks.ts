@@ -68,13 +68,19 @@ export interface MockWebhookDelivery {
   readonly error: string | null;
 }
 
-/** The checked endpoint, its defaults resolved. */
+/** The checked endpoint, its defaults resolved (see {@linkcode MockWebhookEndpoint}). */
 export interface ResolvedEndpoint {
+  /** Where to deliver. */
   readonly url: string;
+  /** The signing secret. */
   readonly secret: string;
+  /** The platform's transport; `undefined` reads `globalThis.fetch` on each call. */
   readonly fetch: ((request: Request) => Promise<Response>) | undefined;
+  /** Attempts per delivery. */
   readonly maxAttempts: number;
+  /** The first retry's wait, in milliseconds. */
   readonly retryDelayMs: number;
+  /** One attempt's bound, in milliseconds. */
   readonly timeoutMs: number;
 }
 
