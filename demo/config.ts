@@ -19,17 +19,52 @@ export interface ServerConfig {
   trustedProxies: number | string[] | undefined;
   /** `RATE_LIMIT_PER_MINUTE`: requests each customer IP may make per minute on the API routes. */
   rateLimitPerMinute: number | undefined;
+  /**
+   * `STRIPE_WEBHOOK_SECRET`: the webhook endpoint's `whsec_…` signing secret, or several,
+   * comma-separated, while one is rolled. Set whenever `secretKey` is; the embedded mock signs
+   * with a secret of its own.
+   */
+  webhookSecrets: string[] | undefined;
 }
 
 const nonEmpty = (value: string | undefined) =>
   value === undefined || value.trim() === "" ? undefined : value.trim();
+
+const WEBHOOK_SECRET = /^whsec_\S+$/;
+
+// Required with a real key: without it Stripe's events could not be verified, and the server
+// would learn nothing of how a purchase ended. The message never holds the value.
+function readWebhookSecrets(
+  value: string | undefined,
+  secretKey: string | undefined,
+): string[] | undefined {
+  if (value === undefined) {
+    if (secretKey === undefined) return undefined;
+    throw new TypeError(
+      "Cannot start the onramp server as 'STRIPE_WEBHOOK_SECRET' must be set with " +
+        "STRIPE_SECRET_KEY: give the webhook endpoint's whsec_… signing secret (from the " +
+        "Dashboard, or the one `stripe listen` prints)",
+    );
+  }
+  const secrets = value.split(",").map((entry) => entry.trim());
+  const bad = secrets.findIndex((secret) => !WEBHOOK_SECRET.test(secret));
+  if (bad !== -1) {
+    const which = secrets.length === 1 ? "" : ` (entry ${bad + 1} of ${secrets.length})`;
+    throw new TypeError(
+      `Cannot start the onramp server as 'STRIPE_WEBHOOK_SECRET'${which} is not a whsec_… ` +
+        "signing secret: separate several with commas, nothing else",
+    );
+  }
+  return secrets;
+}
 
 /**
  * Reads the settings from a variable lookup (`Deno.env.get`, `process.env`, a Worker's `env`).
  *
  * @param get Looks a variable up by name.
  * @returns The settings.
- * @throws {TypeError} When the publishable key is not a `pk_…` key.
+ * @throws {TypeError} When the publishable key is not a `pk_…` key, or the webhook secret is
+ * missing with a secret key or is not `whsec_…`.
  * @throws {RangeError} When the rate limit is not a positive integer.
  */
 export function readServerConfig(get: (name: string) => string | undefined): ServerConfig {
@@ -48,8 +83,9 @@ export function readServerConfig(get: (name: string) => string | undefined): Ser
       /^\d+$/.test(perMinute) ? Number(perMinute) : perMinute,
     );
   }
+  const secretKey = nonEmpty(get("STRIPE_SECRET_KEY"));
   return {
-    secretKey: nonEmpty(get("STRIPE_SECRET_KEY")),
+    secretKey,
     apiBase: nonEmpty(get("STRIPE_API_BASE")),
     apiVersion: nonEmpty(get("STRIPE_API_VERSION")),
     publishableKey,
@@ -59,5 +95,6 @@ export function readServerConfig(get: (name: string) => string | undefined): Ser
       ? Number(proxies)
       : proxies.split(",").map((entry) => entry.trim()),
     rateLimitPerMinute: perMinute === undefined ? undefined : Number(perMinute),
+    webhookSecrets: readWebhookSecrets(nonEmpty(get("STRIPE_WEBHOOK_SECRET")), secretKey),
   };
 }

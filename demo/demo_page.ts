@@ -1,15 +1,33 @@
 /**
- * The demo page at `/`: mints a session through the proxy and shows it; with a publishable key
- * it also mounts Stripe's onramp widget.
+ * The demo page at `/`: mints a session through the proxy and shows its status as it changes.
+ * With a publishable key it mounts Stripe's onramp widget and follows the widget's
+ * `onramp_session_updated` events; on the embedded mock it shows a simulated widget instead,
+ * whose buttons drive the mock, and the session's status as the server's webhook handler
+ * receives each event.
  *
  * @module
  */
 import { type Html, html, raw } from "../routes/_html.ts";
 
+/**
+ * A part of the page only mock mode has, kept in its own module so that a bundle built for a
+ * real key (the Worker) leaves it out.
+ */
+export interface SimulatedWidget {
+  /** Its markup, placed after the session's details. */
+  markup: Html;
+  /** Its script, run after the page's own, whose `config`, `$` and `setStatus` it uses. */
+  script: Html;
+}
+
 /** Options of {@linkcode renderDemoPage}. */
 export interface DemoPageOptions {
   /** Where the onramp sub-app is mounted. */
   onrampPath: string;
+  /** Where mock mode's demo routes live; set only on the embedded mock. */
+  demoPath?: string | undefined;
+  /** Mock mode's simulated widget (`demo/simulated_widget.ts`), shown after a mint. */
+  simulatedWidget?: SimulatedWidget | undefined;
   /** A `pk_…` key: mount Stripe's widget with the minted session. */
   publishableKey: string | undefined;
   /** Whether Stripe is the embedded mock (shown as a banner). */
@@ -30,12 +48,19 @@ label{display:block;margin:.6rem 0 .2rem}input,select,button{font:inherit;paddin
 button{display:block;background:#0b5cd5;color:#fff;border:0;border-radius:6px;padding:.6rem 1rem;margin-top:1rem;cursor:pointer}
 .banner{background:#fff8c5;border:1px solid #d4a72c;padding:.5rem .75rem;border-radius:6px}
 .error{color:#c9252d}dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}dt{font-weight:600}
+.widget{border:1px solid #d0d7de;border-radius:8px;padding:.5rem 1rem;margin:1rem 0}
+.widget button{display:inline-block;margin:.3rem .3rem .3rem 0;padding:.35rem .7rem}
+.widget button:disabled{background:#8c959f;cursor:default}
+.widget li{margin:.3rem 0}table{border-collapse:collapse;width:100%;font-size:.85rem}
+td,th{border-bottom:1px solid #d0d7de;padding:.2rem .4rem;text-align:left}code{word-break:break-all}
 `);
 
 // The page's own behaviour; `config` is declared just before it, in the same script.
 const SCRIPT = raw(`
 const form = document.getElementById("onramp-form");
 const result = document.getElementById("result");
+const $ = (id) => document.getElementById(id);
+function setStatus(status) { const el = $("session-status"); if (el) el.textContent = status; }
 function show(rows) {
   const list = document.createElement("dl");
   for (const [term, value, id] of rows) {
@@ -66,8 +91,12 @@ form.addEventListener("submit", async (event) => {
     }
     show([["Session", body.id, "session-id"], ["Status", body.status, "session-status"], ["Live", String(body.livemode), "session-livemode"]]);
     if (config.publishableKey && window.StripeOnramp) {
-      StripeOnramp(config.publishableKey).createSession({ clientSecret: body.client_secret }).mount("#onramp-element");
+      const onramp = StripeOnramp(config.publishableKey).createSession({ clientSecret: body.client_secret });
+      // The widget reports each status change in the browser (docs.stripe.com/crypto/onramp/embedded).
+      onramp.addEventListener("onramp_session_updated", (e) => setStatus(e.payload.session.status));
+      onramp.mount("#onramp-element");
     }
+    if (typeof simulate === "function") simulate(body);
   } catch (error) {
     result.textContent = "Could not reach the server: " + error.message;
   } finally {
@@ -93,10 +122,11 @@ function scriptConfig(config: Record<string, string | null>): Html {
  * @returns The page's HTML.
  */
 export function renderDemoPage(options: DemoPageOptions): string {
-  const { onrampPath, publishableKey, mock } = options;
+  const { onrampPath, demoPath, simulatedWidget, publishableKey, mock } = options;
   const config = scriptConfig({
     sessions: `${onrampPath}/sessions`,
     publishableKey: publishableKey ?? null,
+    demo: demoPath ?? null,
   });
   const widgetScripts = publishableKey !== undefined &&
     STRIPE_SCRIPTS.map((src) => html`<script src="${src}"></script>`);
@@ -113,8 +143,8 @@ export function renderDemoPage(options: DemoPageOptions): string {
         <h1>Buy crypto</h1>
         ${mock && html`
           <p class="banner" id="mock-banner">
-            Mock mode: Stripe is simulated in-process; no money moves and no widget loads. Set
-            STRIPE_SECRET_KEY to use Stripe.
+            Mock mode: Stripe is simulated in-process; no money moves, and a simulated widget
+            stands in for Stripe's. Set STRIPE_SECRET_KEY to use Stripe.
           </p>
         `}
         <form id="onramp-form">
@@ -132,8 +162,9 @@ export function renderDemoPage(options: DemoPageOptions): string {
         </form>
         <div id="result" aria-live="polite"></div>
         <div id="onramp-element"></div>
+        ${simulatedWidget?.markup}
         <p><a href="${onrampPath}/docs">API docs</a></p>
-        <script>const config = ${config};${SCRIPT}</script>
+        <script>const config = ${config};${SCRIPT}${simulatedWidget?.script}</script>
       </body>
     </html>
   `;

@@ -1,6 +1,6 @@
 /**
- * The runnable server's app: the demo page at `/` and the onramp routes at `/onramp`. Every
- * runtime entry (`demo/runtimes/*.ts`) builds this same app.
+ * The runnable server's app: the demo page at `/` and the onramp routes at `/onramp`, Stripe's
+ * webhook events included. Every runtime entry (`demo/runtimes/*.ts`) builds this same app.
  *
  * @module
  */
@@ -9,11 +9,16 @@ import { consoleLogger } from "../errors/logger.ts";
 import { OnrampError, toErrorResponse } from "../errors/onramp_error.ts";
 import type { RateLimitStore } from "../ratelimit/store.ts";
 import { cryptoOnramp, type CryptoOnrampOptions } from "../routes/onramp_app.ts";
+import type { OnSessionUpdated } from "../routes/webhooks.ts";
+import type { WebhookEventStore } from "../webhooks/event_store.ts";
 import type { ServerConfig } from "./config.ts";
-import { renderDemoPage } from "./demo_page.ts";
+import { renderDemoPage, type SimulatedWidget } from "./demo_page.ts";
 
 /** Where the onramp routes are mounted. */
 export const ONRAMP_PATH = "/onramp";
+
+/** Where mock mode's demo routes live (see `demo/mock_mode.ts`). */
+export const DEMO_PATH = "/demo";
 
 /** Options of {@linkcode createServerApp}. */
 export interface ServerAppOptions {
@@ -21,23 +26,70 @@ export interface ServerAppOptions {
   config: ServerConfig;
   /** The secret key to use: the configured one, or the mock's. */
   secretKey: string;
+  /** The webhook endpoint's `whsec_…` secrets: `STRIPE_WEBHOOK_SECRET`, or the mock's. */
+  webhookSecrets: readonly string[];
+  /** Where handled webhook events are remembered. @default {this instance's memory} */
+  webhookStore?: WebhookEventStore;
   /** Set when Stripe is the embedded mock: its transport. */
   mockFetch?: CryptoOnrampOptions["fetch"];
   /** Where rate-limit counters live when `RATE_LIMIT_PER_MINUTE` is set. @default {this instance's memory} */
   rateLimitStore?: RateLimitStore;
+  /** Also told of each handled event, after its log line (mock mode's journal). */
+  onWebhookEvent?: OnSessionUpdated;
+  /** Adds routes of its own before the onramp routes (mock mode's demo routes). */
+  extend?: (app: Hono) => void;
+  /** Mock mode's simulated widget, shown on the page after a mint. */
+  simulatedWidget?: SimulatedWidget;
+  /** Where each handled event's log line goes. @default {console.log} */
+  logLine?: (line: string) => void;
+}
+
+/**
+ * The log line of one handled event: one JSON object with `event_id`, `session_id` and the
+ * session's `status`, and nothing of the body (it holds the customer's wallets and the session's
+ * `client_secret`).
+ *
+ * @param eventId The event's id.
+ * @param sessionId The session's id.
+ * @param status The session's status in the event.
+ * @returns The line, without a line break.
+ */
+export function webhookLogLine(eventId: string, sessionId: string, status: string): string {
+  return JSON.stringify({
+    level: "info",
+    message: "Webhook event handled",
+    event_id: eventId,
+    session_id: sessionId,
+    status,
+  });
 }
 
 /**
  * Builds the server app.
  *
- * @param options Settings, key and (in mock mode) the mock's transport.
+ * @param options Settings, keys, stores and (in mock mode) the mock's transport and routes.
  * @returns The Hono app to serve.
+ * @throws {TypeError} When an option of `cryptoOnramp` is invalid (a webhook secret that is not
+ * `whsec_…`, for one).
  */
 export function createServerApp(options: ServerAppOptions): Hono {
-  const { config, secretKey, mockFetch, rateLimitStore } = options;
+  const {
+    config,
+    secretKey,
+    webhookSecrets,
+    webhookStore,
+    mockFetch,
+    rateLimitStore,
+    onWebhookEvent,
+    extend,
+    simulatedWidget,
+    logLine = console.log,
+  } = options;
   const mock = mockFetch !== undefined;
   const page = renderDemoPage({
     onrampPath: ONRAMP_PATH,
+    demoPath: mock ? DEMO_PATH : undefined,
+    simulatedWidget,
     publishableKey: mock ? undefined : config.publishableKey,
     mock,
   });
@@ -53,6 +105,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
     });
   });
   app.onError(toErrorResponse(consoleLogger));
+  extend?.(app);
   app.route(
     ONRAMP_PATH,
     cryptoOnramp({
@@ -68,6 +121,14 @@ export function createServerApp(options: ServerAppOptions): Hono {
           ...(rateLimitStore !== undefined && { store: rateLimitStore }),
         },
       }),
+      webhooks: {
+        secret: webhookSecrets,
+        ...(webhookStore !== undefined && { store: webhookStore }),
+        async onSessionUpdated(session, event, c) {
+          logLine(webhookLogLine(event.id, session.id, session.status));
+          await onWebhookEvent?.(session, event, c);
+        },
+      },
     }),
   );
   return app;
@@ -76,24 +137,45 @@ export function createServerApp(options: ServerAppOptions): Hono {
 /** The key a server uses with the embedded mock Stripe. */
 export const MOCK_SECRET_KEY = "sk_test_embedded_mock";
 
+/** What `demo/mock_mode.ts` exports: loaded only when no key is set. */
+export interface MockModeModule {
+  /** Builds the app on the embedded mock (see `demo/mock_mode.ts`). */
+  createMockModeApp(config: ServerConfig): Hono;
+}
+
 /**
- * Builds the server app from its settings, on the embedded mock Stripe when no key is set,
- * and says so on the console.
+ * Builds the server app from its settings: on Stripe with `STRIPE_SECRET_KEY` (and
+ * `STRIPE_WEBHOOK_SECRET`), else on the embedded mock Stripe, saying so on the console. The
+ * mock's code is loaded only then, so a real deployment never runs it.
  *
  * @param config The settings read from the environment.
- * @param createMockFetch Makes the mock's transport (passed in so a bundle without it is possible).
+ * @param loadMockMode Imports `demo/mock_mode.ts` (`() => import("./mock_mode.ts")`); called
+ * only without a key.
  * @returns The app to serve.
+ * @throws {TypeError} When a secret key is set without webhook secrets (which
+ * `readServerConfig` already refuses).
  */
-export function createConfiguredApp(
+export async function createConfiguredApp(
   config: ServerConfig,
-  createMockFetch: () => NonNullable<CryptoOnrampOptions["fetch"]>,
-): Hono {
+  loadMockMode: () => Promise<MockModeModule>,
+): Promise<Hono> {
   if (config.secretKey !== undefined) {
-    return createServerApp({ config, secretKey: config.secretKey });
+    if (config.webhookSecrets === undefined) {
+      throw new TypeError(
+        "Cannot start the onramp server as 'STRIPE_WEBHOOK_SECRET' must be set with STRIPE_SECRET_KEY",
+      );
+    }
+    return createServerApp({
+      config,
+      secretKey: config.secretKey,
+      webhookSecrets: config.webhookSecrets,
+    });
   }
   console.warn(
     "No STRIPE_SECRET_KEY set: using the embedded mock Stripe. Sessions are simulated " +
-      "(livemode: false) and no money moves.",
+      "(livemode: false), no money moves, and the mock delivers its signed webhooks to this " +
+      `server's ${ONRAMP_PATH}/webhooks.`,
   );
-  return createServerApp({ config, secretKey: MOCK_SECRET_KEY, mockFetch: createMockFetch() });
+  const { createMockModeApp } = await loadMockMode();
+  return createMockModeApp(config);
 }

@@ -1,8 +1,10 @@
 /**
  * An in-process stand-in for Stripe's Crypto Onramp endpoints: a `fetch` function that answers
  * like `api.stripe.com` (auth, form parsing, Stripe-shaped errors, idempotency, list cursors,
- * quotes) and injects faults on demand. Pass it as the client's `fetch` option, or serve it over
- * HTTP with `serve_mock.ts`.
+ * quotes) and injects faults on demand. Its sessions live: test-helper routes (or a timer) move
+ * them through their statuses, and each change is delivered as a signed
+ * `crypto.onramp_session_updated` webhook. Pass it as the client's `fetch` option, or serve it
+ * over HTTP with `serve_mock.ts`.
  *
  * Runs anywhere `fetch` types exist (Deno, Workers, Node): no `Deno.*`, and no timers or
  * randomness at module level.
@@ -36,13 +38,28 @@ import { buildSession, checkCreateParams, isUnsupportedRegion } from "./_create_
 import { createIdempotencyLayer } from "./_idempotency.ts";
 import { listSessions } from "./_list_sessions.ts";
 import { buildQuotes } from "./_quotes.ts";
+import {
+  type ControlAction,
+  type ControlParams,
+  createSessionLife,
+  noSuchSession,
+} from "./_session_life.ts";
+import {
+  checkWebhookEndpoint,
+  createWebhookSender,
+  type MockWebhookDelivery,
+  type MockWebhookEndpoint,
+} from "./_webhooks.ts";
 import { checkFault, createFaultPlan, faultAnswer } from "./_fault_plan.ts";
 import { DroppedConnectionError, type Fault, type FaultRule, type QueuedFault } from "./faults.ts";
+import type { OnrampSessionUpdatedEvent } from "../webhooks/event.ts";
 import { type FormObject, FormParseError, parseStripeForm } from "./form_parse.ts";
 
 export type { Fault, FaultRule, FaultTiming, QueuedFault } from "./faults.ts";
 export { DroppedConnectionError } from "./faults.ts";
 export type { CryptoOnrampSession } from "../client/types.ts";
+export type { OnrampSessionUpdatedEvent } from "../webhooks/event.ts";
+export type { DeliveryReason, MockWebhookDelivery, MockWebhookEndpoint } from "./_webhooks.ts";
 
 /** Options of {@linkcode createStripeMock}. */
 export interface StripeMockOptions {
@@ -65,6 +82,18 @@ export interface StripeMockOptions {
    * what the proxy lets through. @default {the built-in catalog only}
    */
   catalog?: CatalogOptions;
+  /**
+   * Where each `crypto.onramp_session_updated` event is delivered, signed with the endpoint's
+   * `whsec_…` secret, as Stripe delivers to a webhook endpoint. Without it, events are made
+   * (see {@linkcode StripeMock.events}) but not sent. @default {no endpoint}
+   */
+  webhookEndpoint?: MockWebhookEndpoint;
+  /**
+   * Moves every session one status on, every this many milliseconds from its last change,
+   * until `fulfillment_complete`, as a customer going through the widget would. The timer is
+   * set inside the calls that mint or move a session, never at module level. @default {off: sessions move only when driven}
+   */
+  autoAdvanceMs?: number;
 }
 
 /** A session the mock created, with what it received but does not return. */
@@ -97,11 +126,25 @@ export interface StripeMock {
   sessions(): readonly MockSessionRecord[];
   /** How many sessions each `Idempotency-Key` minted (a replayed key stays at 1). */
   createsByIdempotencyKey(): ReadonlyMap<string, number>;
-  /** Forgets sessions, saved idempotency results, queued faults and counters. */
+  /** The events made so far, oldest first: every one, or one session's. */
+  events(sessionId?: string): readonly OnrampSessionUpdatedEvent[];
+  /** Every attempt at delivering an event so far, oldest first: every one, or one session's. */
+  deliveries(sessionId?: string): readonly MockWebhookDelivery[];
+  /**
+   * Settles once every delivery queued so far is done (retries included) and, with
+   * `autoAdvanceMs`, every session has reached a final status.
+   */
+  settled(): Promise<void>;
+  /**
+   * Forgets sessions, events, deliveries, saved idempotency results, queued faults and
+   * counters, and stops every timer.
+   */
   reset(): void;
 }
 
 const SESSIONS_PATH = "/v1/crypto/onramp_sessions";
+const TEST_HELPERS_PATH = "/v1/test_helpers/crypto/onramp_sessions";
+const CONTROL_ACTIONS: readonly ControlAction[] = ["advance", "reject", "redeliver"];
 const QUOTES_PATH = "/v1/crypto/onramp_quotes";
 const FORM = "application/x-www-form-urlencoded";
 const MAX_ECHO = 100; // characters of a path or id quoted back in a message
@@ -111,10 +154,16 @@ type Endpoint =
   | { kind: "create" }
   | { kind: "list" }
   | { kind: "retrieve"; id: string }
-  | { kind: "quotes" };
+  | { kind: "quotes" }
+  | { kind: "control"; action: ControlAction; id: string };
 
 function checkOptions(options: StripeMockOptions): void {
-  const { secretKeys, faults = [], latencyMs = 0 } = options;
+  const { secretKeys, faults = [], latencyMs = 0, autoAdvanceMs } = options;
+  if (autoAdvanceMs !== undefined && !(Number.isFinite(autoAdvanceMs) && autoAdvanceMs > 0)) {
+    throw new RangeError(
+      `Cannot create Stripe mock as 'autoAdvanceMs' must be a positive number: current value is ${autoAdvanceMs}`,
+    );
+  }
   if (secretKeys !== undefined && (secretKeys.length === 0 || secretKeys.some((k) => !k))) {
     throw new RangeError(
       "Cannot create Stripe mock as 'secretKeys' must hold at least one non-empty key",
@@ -162,6 +211,21 @@ function wait(ms: number, request: Request): Promise<void> {
 
 const echo = (text: string) => text.length > MAX_ECHO ? `${text.slice(0, MAX_ECHO)}…` : text;
 
+// `/v1/test_helpers/crypto/onramp_sessions/{id}/{action}`, in the shape of Stripe's test
+// helpers (e.g. `/v1/test_helpers/test_clocks/{id}/advance`).
+function controlRoute(method: string, path: string): Endpoint | undefined {
+  if (method !== "POST" || !path.startsWith(`${TEST_HELPERS_PATH}/`)) return undefined;
+  const [id, action, ...extra] = path.slice(TEST_HELPERS_PATH.length + 1).split("/");
+  if (!id || extra.length > 0 || !CONTROL_ACTIONS.includes(action as ControlAction)) {
+    return undefined;
+  }
+  try {
+    return { kind: "control", action: action as ControlAction, id: decodeURIComponent(id) };
+  } catch {
+    return undefined; // malformed %-escape: no such URL
+  }
+}
+
 function route(method: string, path: string): Endpoint {
   if (path === SESSIONS_PATH && method === "POST") return { kind: "create" };
   if (path === SESSIONS_PATH && method === "GET") return { kind: "list" };
@@ -172,6 +236,8 @@ function route(method: string, path: string): Endpoint {
       return { kind: "retrieve", id: decodeURIComponent(rest) }; // SDKs percent-encode ids
     } catch { /* malformed %-escape: no such URL */ }
   }
+  const control = controlRoute(method, path);
+  if (control !== undefined) return control;
   // Stripe answers an unknown method and path pair with 404, not 405.
   throw new RejectedRequest(errorAnswer(404, {
     type: "invalid_request_error",
@@ -193,6 +259,35 @@ function parseUrl(text: string): URL {
   }
 }
 
+// A POST's parameters come as a form, as every Stripe API call's do.
+function requireForm(headers: Headers, body: string): void {
+  const contentType = headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
+  if (body !== "" && contentType !== FORM) {
+    throw new RejectedRequest(errorAnswer(400, {
+      type: "invalid_request_error",
+      message: `Invalid request: send the parameters as ${FORM}, not as ${
+        echo(contentType ?? "a body without Content-Type")
+      }`,
+    }));
+  }
+}
+
+// What a control route accepts: `hold_delivery` when it moves the session, `event` when it
+// delivers; `expand`, which every Stripe endpoint takes, is ignored.
+function controlParams(action: ControlAction, form: FormObject): ControlParams {
+  const known = action === "redeliver" ? ["event", "expand"] : ["hold_delivery", "expand"];
+  for (const name of Object.keys(form)) if (!known.includes(name)) throw unknownParam(name);
+  const hold = form.hold_delivery;
+  if (hold !== undefined && hold !== "true" && hold !== "false") {
+    throw invalidParam("hold_delivery", "parameter_invalid", "Invalid boolean: hold_delivery");
+  }
+  const event = form.event;
+  if (event !== undefined && (typeof event !== "string" || !event.startsWith("evt_"))) {
+    throw invalidParam("event", "parameter_invalid", "Invalid event: must be an evt_ id");
+  }
+  return { holdDelivery: hold === "true", eventId: event };
+}
+
 function parseForm(input: string | URLSearchParams): FormObject {
   try {
     return parseStripeForm(input);
@@ -210,6 +305,19 @@ function parseForm(input: string | URLSearchParams): FormObject {
  * Endpoints: `POST /v1/crypto/onramp_sessions`, `GET /v1/crypto/onramp_sessions`,
  * `GET /v1/crypto/onramp_sessions/{id}` and `GET /v1/crypto/onramp_quotes`; anything else is
  * a Stripe-shaped 404. Every answer carries a `Request-Id: req_…` header.
+ *
+ * Test helpers (mock only, authenticated like the rest, in the style of Stripe's
+ * `/v1/test_helpers/…`), each a `POST` that answers the session or the event:
+ * - `/v1/test_helpers/crypto/onramp_sessions/{id}/advance` moves the session to its next status:
+ *   `initialized` → `requires_payment` → `fulfillment_processing` → `fulfillment_complete` (which
+ *   sets `transaction_details.transaction_id` to an on-chain-looking hash);
+ * - `…/{id}/reject` ends it `rejected` (from `initialized` or `requires_payment`);
+ * - `…/{id}/redeliver` sends one of its events again (`event=evt_…`, the latest by default).
+ *
+ * An illegal move is a 400 `crypto_onramp_session_unexpected_state`. `hold_delivery=true` on a
+ * move makes its event without sending it: a later `redeliver` then sends it after newer ones,
+ * out of order. Every change after creation (never the creation itself) makes a
+ * `crypto.onramp_session_updated` event, delivered to `webhookEndpoint` if there is one.
  *
  * Idempotency (POST only): a key's first result is saved and replayed byte for byte with
  * `Idempotent-Replayed: true`, region refusals included; a different request under the same
@@ -254,7 +362,14 @@ function parseForm(input: string | URLSearchParams): FormObject {
  */
 export function createStripeMock(options: StripeMockOptions = {}): StripeMock {
   checkOptions(options);
-  const { secretKeys, random = Math.random, now = Date.now, faults = [], latencyMs = 0 } = options;
+  const {
+    secretKeys,
+    random = Math.random,
+    now = Date.now,
+    faults = [],
+    latencyMs = 0,
+    autoAdvanceMs,
+  } = options;
   const catalog = createCatalog(options.catalog, "Stripe mock");
   const accepts = secretKeys === undefined
     ? (key: string) => TEST_KEY.test(key)
@@ -262,9 +377,25 @@ export function createStripeMock(options: StripeMockOptions = {}): StripeMock {
   const plan = createFaultPlan(faults, random);
   const idempotency = createIdempotencyLayer();
   const stats: StripeMockStats = { requests: 0, faultsInjected: 0, sessionsCreated: 0 };
-  const records: MockSessionRecord[] = [];
+  const records: { session: CryptoOnrampSession; received_customer_ip_address: string | null }[] =
+    [];
   const byId = new Map<string, CryptoOnrampSession>();
   const createsByKey = new Map<string, number>();
+  const sender = options.webhookEndpoint === undefined
+    ? undefined
+    : createWebhookSender(checkWebhookEndpoint(options.webhookEndpoint), now);
+  const life = createSessionLife({
+    random,
+    now,
+    sender,
+    autoAdvanceMs,
+    get: (id) => byId.get(id),
+    set(session) {
+      byId.set(session.id, session);
+      const record = records.find((r) => r.session.id === session.id);
+      if (record !== undefined) record.session = session;
+    },
+  });
 
   function mintId(): string {
     for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
@@ -277,15 +408,7 @@ export function createStripeMock(options: StripeMockOptions = {}): StripeMock {
   }
 
   function createSession(headers: Headers, body: string, key: string | null): Answer {
-    const contentType = headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
-    if (body !== "" && contentType !== FORM) {
-      throw new RejectedRequest(errorAnswer(400, {
-        type: "invalid_request_error",
-        message: `Invalid request: send the parameters as ${FORM}, not as ${
-          echo(contentType ?? "a body without Content-Type")
-        }`,
-      }));
-    }
+    requireForm(headers, body);
     const { params, customerIp, ip } = checkCreateParams(parseForm(body), catalog);
     if (ip !== undefined && isUnsupportedRegion(ip)) {
       // The endpoint ran and refused the customer: Stripe saves this answer under the key.
@@ -305,21 +428,14 @@ export function createStripeMock(options: StripeMockOptions = {}): StripeMock {
     byId.set(id, session);
     stats.sessionsCreated++;
     if (key !== null) createsByKey.set(key, (createsByKey.get(key) ?? 0) + 1);
+    life.started(session);
     return jsonAnswer(200, session);
   }
 
   function retrieve(id: string, query: FormObject): Answer {
     for (const name of Object.keys(query)) if (name !== "expand") throw unknownParam(name);
     const session = byId.get(id);
-    if (session === undefined) {
-      return errorAnswer(404, {
-        type: "invalid_request_error",
-        code: "resource_missing",
-        param: "session",
-        message: `No such crypto.onramp_session: '${echo(id)}'`,
-      });
-    }
-    return jsonAnswer(200, session);
+    return session === undefined ? noSuchSession(id) : jsonAnswer(200, session);
   }
 
   async function handle(request: Request, requestId: string): Promise<Answer> {
@@ -327,12 +443,18 @@ export function createStripeMock(options: StripeMockOptions = {}): StripeMock {
       const url = parseUrl(request.url);
       authenticate(request.headers, accepts);
       const endpoint = route(request.method, url.pathname);
-      if (endpoint.kind === "create") {
+      if (endpoint.kind === "create" || endpoint.kind === "control") {
         const body = await request.text();
         const key = request.headers.get("idempotency-key");
         const execute = async () => {
           await wait(latencyMs, request);
-          return createSession(request.headers, body, key);
+          if (endpoint.kind === "create") return createSession(request.headers, body, key);
+          requireForm(request.headers, body);
+          const params = controlParams(endpoint.action, parseForm(body));
+          return life.control(endpoint.action, endpoint.id, params, {
+            id: requestId,
+            idempotencyKey: key,
+          });
         };
         if (key === null) return await execute();
         const fingerprint = `${request.method} ${url.pathname}\n${body}`;
@@ -382,9 +504,17 @@ export function createStripeMock(options: StripeMockOptions = {}): StripeMock {
     failNext(...queued) {
       plan.enqueue(queued);
     },
-    sessions: () => [...records],
+    sessions: () => records.map((record) => ({ ...record })),
     createsByIdempotencyKey: () => new Map(createsByKey),
+    events: (sessionId) => life.events(sessionId),
+    deliveries(sessionId) {
+      const all = sender?.deliveries() ?? [];
+      return sessionId === undefined ? all : all.filter((d) => d.sessionId === sessionId);
+    },
+    settled: () => life.settled(),
     reset() {
+      life.clear();
+      sender?.clear();
       records.length = 0;
       byId.clear();
       createsByKey.clear();

@@ -5,7 +5,6 @@
  * @module
  */
 import process from "node:process";
-import { createStripeMock } from "../../mock/stripe_mock.ts";
 import { readServerConfig } from "../config.ts";
 import { createConfiguredApp, ONRAMP_PATH } from "../server_app.ts";
 
@@ -19,7 +18,8 @@ declare const Bun: {
 };
 
 const config = readServerConfig((name) => process.env[name]);
-const app = createConfiguredApp(config, () => createStripeMock().fetch);
+// The mock is imported only without a key, so a real deployment never runs its code.
+const app = await createConfiguredApp(config, () => import("../mock_mode.ts"));
 
 // The server is passed as Hono's env, where `runtimePeerAddress` finds `requestIP`.
 const server = Bun.serve({

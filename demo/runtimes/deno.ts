@@ -1,9 +1,11 @@
 /**
  * The Deno and Deno Deploy entry: `deno task start`. Serves the demo page at `/` and the onramp
- * routes at `/onramp`; with no `STRIPE_SECRET_KEY` it runs on the embedded mock Stripe.
+ * routes at `/onramp`; with no `STRIPE_SECRET_KEY` it runs on the embedded mock Stripe, which
+ * delivers its signed webhooks to this server's own `/onramp/webhooks`.
  *
- * Environment: `STRIPE_SECRET_KEY`, `STRIPE_API_BASE`, `STRIPE_API_VERSION`,
- * `STRIPE_PUBLISHABLE_KEY`, `TRUSTED_PROXIES`, `PORT` (default 8000), `HOSTNAME`.
+ * Environment: `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` (required with a key),
+ * `STRIPE_API_BASE`, `STRIPE_API_VERSION`, `STRIPE_PUBLISHABLE_KEY`, `TRUSTED_PROXIES`,
+ * `RATE_LIMIT_PER_MINUTE`, `PORT` (default 8000), `HOSTNAME`.
  *
  * @module
  */
@@ -11,11 +13,8 @@ import { readServerConfig } from "../config.ts";
 import { createConfiguredApp, ONRAMP_PATH } from "../server_app.ts";
 
 const config = readServerConfig((name) => Deno.env.get(name));
-// Loaded only without a key, so a real deployment never runs the mock's code.
-const mockFetch = config.secretKey === undefined
-  ? (await import("../../mock/stripe_mock.ts")).createStripeMock().fetch
-  : undefined;
-const app = createConfiguredApp(config, () => mockFetch!);
+// The mock is imported only without a key, so a real deployment never loads its code.
+const app = await createConfiguredApp(config, () => import("../mock_mode.ts"));
 
 Deno.serve({
   port: Number(Deno.env.get("PORT") ?? 8000),

@@ -6,12 +6,12 @@
  */
 import { serve } from "@hono/node-server";
 import process from "node:process";
-import { createStripeMock } from "../../mock/stripe_mock.ts";
 import { readServerConfig } from "../config.ts";
 import { createConfiguredApp, ONRAMP_PATH } from "../server_app.ts";
 
 const config = readServerConfig((name) => process.env[name]);
-const app = createConfiguredApp(config, () => createStripeMock().fetch);
+// The mock is imported only without a key, so a real deployment never runs its code.
+const app = await createConfiguredApp(config, () => import("../mock_mode.ts"));
 
 serve({
   fetch: app.fetch,

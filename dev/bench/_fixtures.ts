@@ -17,6 +17,9 @@ export const CUSTOMER_IP = "203.0.113.7";
 /** The test key every target is configured with; the upstream counts requests that carry it. */
 export const SECRET_KEY = "sk_test_bench";
 
+/** The webhook endpoint secret the servers under test are given (they refuse to start without one). */
+export const WEBHOOK_SECRET = "whsec_bench_endpoint_secret";
+
 /** Where the routes are mounted on every target. */
 export const SESSIONS_PATH = "/onramp/sessions";
 

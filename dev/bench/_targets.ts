@@ -5,7 +5,7 @@
  */
 import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
-import { REQUEST_BODY, SECRET_KEY, SESSIONS_PATH } from "./_fixtures.ts";
+import { REQUEST_BODY, SECRET_KEY, SESSIONS_PATH, WEBHOOK_SECRET } from "./_fixtures.ts";
 import { childPidsNamed, type ServerSpec, startServer } from "./_process.ts";
 
 /** The names of the targets, in table order. */
@@ -101,6 +101,7 @@ function processTarget(spec: ServerSpec): () => Promise<RunningTarget> {
 function workerTarget(
   script: { scriptPath: string } | { script: string },
   upstreamUrl: string,
+  durableObjects: Record<string, string> = {},
 ): () => Promise<RunningTarget> {
   return async () => {
     const before = new Set(childPidsNamed("workerd"));
@@ -108,7 +109,12 @@ function workerTarget(
       modules: true,
       ...script,
       compatibilityDate: "2026-07-01",
-      bindings: { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_BASE: upstreamUrl },
+      bindings: {
+        STRIPE_SECRET_KEY: SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        STRIPE_API_BASE: upstreamUrl,
+      },
+      durableObjects,
       host: "127.0.0.1",
       port: 0,
       // Logging each request would send it back through Miniflare's loopback server.
@@ -134,6 +140,7 @@ function workerTarget(
 export function createTargets(inputs: TargetInputs): Target[] {
   const serverEnv = {
     STRIPE_SECRET_KEY: SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     STRIPE_API_BASE: inputs.upstreamUrl,
     PORT: "0",
     HOSTNAME: "127.0.0.1",
@@ -184,7 +191,10 @@ export function createTargets(inputs: TargetInputs): Target[] {
         id: "onramp-workerd",
         label: "cryptoOnramp(), workerd (dist/worker.js, Miniflare)",
         floor: "bare-workerd",
-        start: workerTarget({ scriptPath: inputs.workerBundle }, inputs.upstreamUrl),
+        // The demo Worker refuses to run without its shared webhook event store.
+        start: workerTarget({ scriptPath: inputs.workerBundle }, inputs.upstreamUrl, {
+          WEBHOOK_EVENTS: "WebhookEventsDurableObject",
+        }),
       },
     );
   }

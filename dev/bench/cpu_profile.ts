@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { SECRET_KEY, UPSTREAM_SERVER } from "./_fixtures.ts";
+import { SECRET_KEY, UPSTREAM_SERVER, WEBHOOK_SECRET } from "./_fixtures.ts";
 import { ensureLoadGenerator, runLoad } from "./_load.ts";
 import { startServer, stopAll } from "./_process.ts";
 import { upstreamStats } from "./_targets.ts";
@@ -172,6 +172,7 @@ async function profileServer(seconds: number): Promise<{ profile: Profile; summa
       env: {
         NO_COLOR: "1",
         STRIPE_SECRET_KEY: SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
         STRIPE_API_BASE: upstream.url,
         PORT: "0",
         HOSTNAME: "127.0.0.1",

@@ -17,12 +17,19 @@ export interface SpawnedServer {
 const LISTENING = /https?:\/\/[\w.:[\]-]+:\d+/;
 
 /**
+ * The `STRIPE_WEBHOOK_SECRET` every spawned server gets unless the test sets its own: the demo
+ * server refuses to start with a key and no webhook secret.
+ */
+export const SERVER_WEBHOOK_SECRET = "whsec_test_spawned_server_0123456789";
+
+/**
  * Spawns `command args…` and resolves once a line on stdout holds its URL.
  *
  * @param command The executable.
  * @param args Its arguments.
  * @param env Variables to set (an empty string unsets a variable in practice: the server
- * treats empty as absent).
+ * treats empty as absent); `STRIPE_WEBHOOK_SECRET` is {@linkcode SERVER_WEBHOOK_SECRET} unless
+ * given.
  * @param timeoutMs How long to wait for the URL.
  */
 export async function spawnServer(
@@ -33,7 +40,7 @@ export async function spawnServer(
 ): Promise<SpawnedServer> {
   const child = new Deno.Command(command, {
     args,
-    env: { NO_COLOR: "1", ...env },
+    env: { NO_COLOR: "1", STRIPE_WEBHOOK_SECRET: SERVER_WEBHOOK_SECRET, ...env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertFalse, assertStringIncludes } from "@std/assert";
 import { renderDemoPage } from "../../demo/demo_page.ts";
+import { simulatedWidget } from "../../demo/simulated_widget.ts";
 
 const HOSTILE = `/x"></a></script><!--<script>alert(1)</script>`;
 
@@ -25,6 +26,7 @@ Deno.test("renderDemoPage() keeps hostile settings inside its config script", ()
   assertEquals(configOf(page), {
     sessions: `${HOSTILE}/sessions`,
     publishableKey: "pk_test_</SCRIPT>",
+    demo: null,
   });
 });
 
@@ -43,5 +45,31 @@ Deno.test("renderDemoPage() loads Stripe's scripts only with a publishable key",
   const live = renderDemoPage({ onrampPath: "/onramp", publishableKey: "pk_test_1", mock: false });
   assertStringIncludes(live, '<script src="https://js.stripe.com/clover/stripe.js"></script>');
   assertFalse(live.includes('id="mock-banner"'));
-  assertEquals(configOf(live), { sessions: "/onramp/sessions", publishableKey: "pk_test_1" });
+  assertEquals(configOf(live), {
+    sessions: "/onramp/sessions",
+    publishableKey: "pk_test_1",
+    demo: null,
+  });
+});
+
+Deno.test("renderDemoPage() shows the simulated widget only when mock mode gives it", () => {
+  const live = renderDemoPage({ onrampPath: "/onramp", publishableKey: "pk_test_1", mock: false });
+  assertFalse(live.includes("simulated-widget"));
+  assertFalse(live.includes("function simulate"));
+  const mock = renderDemoPage({
+    onrampPath: "/onramp",
+    demoPath: "/demo",
+    simulatedWidget: simulatedWidget(HOSTILE),
+    publishableKey: undefined,
+    mock: true,
+  });
+  assertStringIncludes(mock, 'id="simulated-widget"');
+  assertEquals(configOf(mock), {
+    sessions: "/onramp/sessions",
+    publishableKey: null,
+    demo: "/demo",
+  });
+  // The webhook path the widget names is escaped like any other text.
+  assertFalse(mock.includes(HOSTILE));
+  assertEquals(mock.match(/<script\b/gi)?.length, 1);
 });

@@ -76,3 +76,25 @@ export async function errorOf(res: Response): Promise<ErrorJson> {
 export async function jsonOf(res: Response): Promise<Record<string, unknown>> {
   return await res.json() as Record<string, unknown>;
 }
+
+/** The test helpers' path prefix. */
+export const TEST_HELPERS = "/v1/test_helpers/crypto/onramp_sessions";
+
+/** A test-helper call: `POST …/{id}/{action}` with `params` as a form. */
+export function controlRequest(
+  id: string,
+  action: string,
+  params: Record<string, FormValue> | string = {},
+  init: { key?: string | null; idempotencyKey?: string } = {},
+): Request {
+  const { key = KEY, idempotencyKey } = init;
+  const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded" };
+  if (key !== null) headers.Authorization = `Bearer ${key}`;
+  if (idempotencyKey !== undefined) headers["Idempotency-Key"] = idempotencyKey;
+  const body = typeof params === "string" ? params : encodeStripeForm(params);
+  return new Request(`${BASE}${TEST_HELPERS}/${encodeURIComponent(id)}/${action}`, {
+    method: "POST",
+    headers,
+    body,
+  });
+}

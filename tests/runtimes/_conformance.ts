@@ -3,10 +3,10 @@
  * HTTP, workerd (Cloudflare Workers) via Miniflare, and Node. Each step proves a behaviour a
  * platform relies on, as that runtime really delivers it.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertFalse, assertMatch, assertStringIncludes } from "@std/assert";
 import { createStripeMock, type StripeMock } from "../../mock/stripe_mock.ts";
 import { serveStripeMock } from "../../mock/serve_mock.ts";
-import { spawnServer } from "../_helpers/spawn_server.ts";
+import { SERVER_WEBHOOK_SECRET, spawnServer } from "../_helpers/spawn_server.ts";
 
 /** A running copy of the server app, and what it should report about the customer. */
 export interface RuntimeUnderTest {
@@ -14,8 +14,47 @@ export interface RuntimeUnderTest {
   send(path: string, init?: RequestInit): Promise<Response>;
   /** The customer IP the runtime should deliver (loopback, or CF-Connecting-IP on workerd). */
   expectedIp: string;
-  /** The mock Stripe the app talks to. */
+  /** The mock Stripe the app talks to; its webhook endpoint is the app's `/onramp/webhooks`. */
   mock: StripeMock;
+  /** What the server printed so far, when the runtime lets the test read it. */
+  output?: () => string;
+}
+
+/** The webhook endpoint the conformance mock delivers to, through `send`. */
+export const CONFORMANCE_WEBHOOK_SECRET = SERVER_WEBHOOK_SECRET;
+
+/**
+ * A mock Stripe whose webhook endpoint is the app's `/onramp/webhooks`, reached through
+ * `send()` once the app runs (the request's own URL only names the path).
+ *
+ * @param send Sends a request to the app, as the runtime under test receives it.
+ * @returns The mock.
+ */
+export function conformanceMock(
+  send: () => RuntimeUnderTest["send"],
+): StripeMock {
+  return createStripeMock({
+    webhookEndpoint: {
+      url: "http://server.invalid/onramp/webhooks",
+      secret: CONFORMANCE_WEBHOOK_SECRET,
+      retryDelayMs: 50,
+      fetch: async (request) =>
+        await send()(new URL(request.url).pathname, {
+          method: "POST",
+          headers: request.headers,
+          body: await request.text(),
+        }),
+    },
+  });
+}
+
+/** The log lines of handled webhook events in `output`, parsed. */
+export function handledLines(
+  output: string,
+): { event_id: string; session_id: string; status: string }[] {
+  return output.split("\n").filter((line) => line.includes('"Webhook event handled"')).map((line) =>
+    JSON.parse(line.slice(line.indexOf("{")))
+  );
 }
 
 const json = (body: unknown): RequestInit => ({
@@ -31,7 +70,8 @@ const json = (body: unknown): RequestInit => ({
  * @param target The app under test.
  */
 export async function runConformance(t: Deno.TestContext, target: RuntimeUnderTest): Promise<void> {
-  const { send, mock, expectedIp } = target;
+  const { send, mock, expectedIp, output } = target;
+  let minted: { id: string; client_secret: string } | undefined;
 
   await t.step("creates a valid session and returns its client_secret", async () => {
     const res = await send(
@@ -47,6 +87,7 @@ export async function runConformance(t: Deno.TestContext, target: RuntimeUnderTe
     assertMatch(body.id, /^cos_/);
     assertMatch(body.client_secret, new RegExp(`^${body.id}_secret_`));
     assertEquals(body.livemode, false);
+    minted = body;
   });
 
   await t.step("sends Stripe the customer IP as this runtime sees it", () => {
@@ -98,6 +139,73 @@ export async function runConformance(t: Deno.TestContext, target: RuntimeUnderTe
     assertEquals(page.status, 200);
     assertStringIncludes(await page.text(), "Create onramp session");
   });
+
+  await t.step(
+    "handles each of Stripe's signed webhook events once; a duplicate and an older event are acknowledged, not handled",
+    async () => {
+      assert(minted, "the first step minted a session");
+      const { id } = minted;
+      const control = async (action: string, form: Record<string, string> = {}) => {
+        const res = await mock.fetch(
+          new Request(
+            `https://api.stripe.test/v1/test_helpers/crypto/onramp_sessions/${id}/${action}`,
+            {
+              method: "POST",
+              headers: {
+                Authorization: "Bearer sk_test_conformance",
+                "Content-Type": "application/x-www-form-urlencoded",
+              },
+              body: new URLSearchParams(form).toString(),
+            },
+          ),
+        );
+        assertEquals(res.status, 200, await res.clone().text());
+        return await res.json();
+      };
+      await control("advance", { hold_delivery: "true" }); // requires_payment, held back
+      const held = mock.events(id).at(-1)!.id;
+      await control("advance"); // fulfillment_processing
+      await control("redeliver", { event: held }); // the older one, after the newer
+      await control("advance"); // fulfillment_complete
+      await control("redeliver"); // a duplicate of it
+      await mock.settled();
+      const answered = mock.deliveries(id).map((d) => [
+        d.status,
+        d.responseStatus,
+        JSON.parse(d.responseBody || "{}").outcome,
+      ]);
+      assertEquals(answered, [
+        ["fulfillment_processing", 200, "handled"],
+        ["requires_payment", 200, "stale"],
+        ["fulfillment_complete", 200, "handled"],
+        ["fulfillment_complete", 200, "duplicate"],
+      ]);
+      if (output !== undefined) {
+        const lines = handledLines(output()).filter((line) => line.session_id === id);
+        assertEquals(lines.map((line) => line.status), [
+          "fulfillment_processing",
+          "fulfillment_complete",
+        ]);
+        assertEquals(
+          lines.map((line) => line.event_id),
+          mock.events(id).filter((e) => e.data.object.status !== "requires_payment").map((e) =>
+            e.id
+          ),
+        );
+        assertFalse(output().includes(minted.client_secret), "no log line holds the body");
+      }
+    },
+  );
+
+  await t.step("runs on the configured Stripe, never on the embedded mock", async () => {
+    const page = await (await send("/")).text();
+    assertFalse(page.includes('id="mock-banner"'), "no mock banner");
+    assertFalse(page.includes("simulated-widget"), "no simulated widget");
+    const drive = await send(`/demo/sessions/${minted?.id}/advance`, { method: "POST" });
+    assertEquals(drive.status, 404, "no demo route drives a session");
+    assertEquals((await drive.json()).error.type, "invalid_request_error");
+    if (output !== undefined) assertFalse(output().includes("embedded mock"), output());
+  });
 }
 
 /**
@@ -113,23 +221,23 @@ export async function runConformanceOverHttp(
   command: string,
   args: string[],
 ): Promise<void> {
-  const mock = createStripeMock();
+  let send: RuntimeUnderTest["send"] | undefined;
+  const mock = conformanceMock(() => send!);
   const controller = new AbortController();
   const stripe = serveStripeMock(mock, { signal: controller.signal });
   try {
     const server = await spawnServer(command, args, {
       STRIPE_SECRET_KEY: "sk_test_conformance",
+      STRIPE_WEBHOOK_SECRET: CONFORMANCE_WEBHOOK_SECRET,
       STRIPE_API_BASE: stripe.url,
       PORT: "0",
       HOSTNAME: "127.0.0.1",
     });
+    send = (path, init) => fetch(server.url + path, init);
     try {
-      await runConformance(t, {
-        send: (path, init) => fetch(server.url + path, init),
-        expectedIp: "127.0.0.1",
-        mock,
-      });
+      await runConformance(t, { send, expectedIp: "127.0.0.1", mock, output: server.output });
     } finally {
+      await mock.settled();
       await server.stop();
     }
   } finally {

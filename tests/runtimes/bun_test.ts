@@ -1,4 +1,5 @@
 import { runConformanceOverHttp } from "./_conformance.ts";
+import { runMockLifecycle, startOnMock } from "./_lifecycle.ts";
 
 /**
  * Bun ships as an npm package with its binary inside, like Deno here. Find the binary through
@@ -15,4 +16,13 @@ async function bunBinary(): Promise<string> {
 
 Deno.test("conformance on Bun: demo/runtimes/bun.ts on Bun.serve", async (t) => {
   await runConformanceOverHttp(t, await bunBinary(), ["demo/runtimes/bun.ts"]);
+});
+
+Deno.test("the whole purchase offline on Bun: demo/runtimes/bun.ts on the embedded mock", async (t) => {
+  const server = await startOnMock(await bunBinary(), ["demo/runtimes/bun.ts"]);
+  try {
+    await runMockLifecycle(t, server);
+  } finally {
+    await server.stop();
+  }
 });

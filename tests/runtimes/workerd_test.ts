@@ -1,56 +1,222 @@
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { Miniflare } from "miniflare";
-import { createStripeMock } from "../../mock/stripe_mock.ts";
+import { createStripeMock, type StripeMock } from "../../mock/stripe_mock.ts";
 import { bundle } from "../../dev/bundle.ts";
-import { runConformance } from "./_conformance.ts";
+import { eventBody, signedDelivery } from "../_helpers/webhook_events.ts";
+import {
+  CONFORMANCE_WEBHOOK_SECRET,
+  conformanceMock,
+  handledLines,
+  runConformance,
+  type RuntimeUnderTest,
+} from "./_conformance.ts";
 
 const CUSTOMER_IP = "198.51.100.77";
 
+/** What every Worker here is given, as `wrangler secret put` and demo/wrangler.toml give it. */
+const BINDINGS = {
+  STRIPE_SECRET_KEY: "sk_test_conformance",
+  STRIPE_WEBHOOK_SECRET: CONFORMANCE_WEBHOOK_SECRET,
+  STRIPE_API_BASE: "https://api.stripe.test",
+};
+const DURABLE_OBJECTS = { WEBHOOK_EVENTS: "WebhookEventsDurableObject" };
+
+/** Reads a Miniflare answer into a plain Response (Miniflare's type does not survive Deno's). */
+async function plain(
+  res: { status: number; headers: Headers; arrayBuffer(): Promise<ArrayBuffer> },
+) {
+  const body = await res.arrayBuffer();
+  return new Response([101, 204, 205, 304].includes(res.status) ? null : body, {
+    status: res.status,
+    headers: [...res.headers],
+  });
+}
+
+/** What the Workers printed: Miniflare hands each console line over as a structured log. */
+function logCollector() {
+  const lines: string[] = [];
+  return {
+    output: () => lines.join("\n"),
+    handleStructuredLogs: ({ message }: { message: string }) => void lines.push(message),
+  };
+}
+
 Deno.test("conformance on Cloudflare Workers: the bundled Worker in workerd via Miniflare", async (t) => {
   const { outfile } = await bundle("worker");
-  const mock = createStripeMock();
+  let send: RuntimeUnderTest["send"] | undefined;
+  const mock = conformanceMock(() => send!);
+  const logs = logCollector();
   const mf = new Miniflare({
     modules: true,
     scriptPath: outfile,
     compatibilityDate: "2026-07-01",
-    bindings: {
-      STRIPE_SECRET_KEY: "sk_test_conformance",
-      STRIPE_API_BASE: "https://api.stripe.test",
-    },
+    bindings: BINDINGS,
+    durableObjects: DURABLE_OBJECTS,
+    handleStructuredLogs: logs.handleStructuredLogs,
     // Every fetch the Worker makes lands here: Stripe is the in-process mock.
     outboundService: (request: unknown) => mock.fetch(request as Request) as never,
   });
   try {
     // workerd is the real runtime; Cloudflare's edge sets CF-Connecting-IP, so the test does.
-    const send = async (path: string, init: RequestInit = {}) => {
+    send = async (path: string, init: RequestInit = {}) => {
       const headers = new Headers(init.headers);
       headers.set("cf-connecting-ip", CUSTOMER_IP);
-      const res = await mf.dispatchFetch(`http://localhost${path}`, { ...init, headers } as never);
-      return new Response(await res.arrayBuffer(), {
-        status: res.status,
-        headers: [...res.headers],
-      });
-    };
-    await runConformance(t, { send, expectedIp: CUSTOMER_IP, mock });
-
-    await t.step("answers 503 with a clear message when the key secret is missing", async () => {
-      await mf.setOptions({
-        modules: true,
-        scriptPath: outfile,
-        compatibilityDate: "2026-07-01",
-        bindings: {},
-      });
-      const res = await mf.dispatchFetch("http://localhost/onramp/sessions", { method: "POST" });
-      assertEquals(res.status, 503);
-      assertEquals(
-        (await res.json() as { error: { message: string } }).error.message.includes(
-          "STRIPE_SECRET_KEY",
-        ),
-        true,
+      return await plain(
+        await mf.dispatchFetch(`http://localhost${path}`, { ...init, headers } as never),
       );
+    };
+    await runConformance(t, { send, expectedIp: CUSTOMER_IP, mock, output: logs.output });
+    await mock.settled();
+
+    await t.step("answers 503 naming what is missing when a secret or binding is", async () => {
+      const cases: [string, Record<string, string>, Record<string, string>, string][] = [
+        ["no key", {}, DURABLE_OBJECTS, "STRIPE_SECRET_KEY"],
+        [
+          "no webhook secret",
+          { STRIPE_SECRET_KEY: "sk_test_conformance" },
+          DURABLE_OBJECTS,
+          "'STRIPE_WEBHOOK_SECRET' must be set with STRIPE_SECRET_KEY",
+        ],
+        [
+          "a webhook secret that is not whsec_",
+          { ...BINDINGS, STRIPE_WEBHOOK_SECRET: "sk_test_pasted_the_wrong_one" },
+          DURABLE_OBJECTS,
+          "'STRIPE_WEBHOOK_SECRET' is not a whsec_",
+        ],
+        ["no WEBHOOK_EVENTS binding", BINDINGS, {}, "bind the WEBHOOK_EVENTS Durable Object"],
+      ];
+      for (const [name, bindings, durableObjects, message] of cases) {
+        await mf.setOptions({
+          modules: true,
+          scriptPath: outfile,
+          compatibilityDate: "2026-07-01",
+          bindings,
+          durableObjects,
+        });
+        const res = await plain(
+          await mf.dispatchFetch("http://localhost/onramp/sessions", { method: "POST" }),
+        );
+        assertEquals(res.status, 503, name);
+        const text = await res.text();
+        assertStringIncludes(text, message, name);
+        assertEquals(text.includes("sk_test_pasted_the_wrong_one"), false, name);
+      }
     });
   } finally {
     await mf.dispose();
+  }
+});
+
+/** Two Workers, "a" and "b", from the bundled entry, sharing the WEBHOOK_EVENTS objects of "a". */
+function twoWorkers(
+  outfile: string,
+  mock: StripeMock,
+  logs: ReturnType<typeof logCollector>,
+) {
+  const common = {
+    modules: true,
+    scriptPath: outfile,
+    compatibilityDate: "2026-07-01",
+    bindings: BINDINGS,
+    outboundService: (request: unknown) => mock.fetch(request as Request) as never,
+  };
+  const mf = new Miniflare({
+    handleStructuredLogs: logs.handleStructuredLogs,
+    workers: [
+      { ...common, name: "a", durableObjects: DURABLE_OBJECTS },
+      {
+        ...common,
+        name: "b",
+        durableObjects: {
+          WEBHOOK_EVENTS: { className: "WebhookEventsDurableObject", scriptName: "a" },
+        },
+      },
+    ],
+  });
+  const sender = (name: string) => async (path: string, init: RequestInit = {}) => {
+    const worker = await mf.getWorker(name) as unknown as {
+      fetch(url: string, init: unknown): Promise<Response>;
+    };
+    const headers = new Headers(init.headers);
+    headers.set("cf-connecting-ip", CUSTOMER_IP);
+    return await plain(await worker.fetch(`http://localhost${path}`, { ...init, headers }));
+  };
+  return { mf, a: sender("a"), b: sender("b") };
+}
+
+Deno.test("the Worker handles a webhook event once across two instances, through its WEBHOOK_EVENTS Durable Object", async (t) => {
+  const { outfile } = await bundle("worker");
+  const logs = logCollector();
+  // The mock's deliveries land on "a" and "b" in turn, as Stripe's land on any instance.
+  let turn = 0;
+  const mock = conformanceMock(() => (turn++ % 2 === 0 ? workers.a : workers.b));
+  const workers = twoWorkers(outfile, mock, logs);
+  const { a, b } = workers;
+  try {
+    await t.step("a redelivery that lands on the other instance is a duplicate", async () => {
+      const res = await a("/onramp/sessions", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      const { id } = await res.json();
+      assertEquals(res.status, 200);
+      const control = async (action: string) => {
+        const answer = await mock.fetch(
+          new Request(
+            `https://api.stripe.test/v1/test_helpers/crypto/onramp_sessions/${id}/${action}`,
+            {
+              method: "POST",
+              headers: { Authorization: "Bearer sk_test_conformance" },
+            },
+          ),
+        );
+        assertEquals(answer.status, 200);
+        await answer.body?.cancel();
+      };
+      await control("advance"); // delivered to a
+      await control("redeliver"); // the same event, delivered to b
+      await mock.settled();
+      assertEquals(
+        mock.deliveries(id).map((d) => JSON.parse(d.responseBody).outcome),
+        ["handled", "duplicate"],
+      );
+      assertEquals(handledLines(logs.output()).filter((l) => l.session_id === id).length, 1);
+    });
+
+    await t.step(
+      "one event delivered to both instances at once runs the handler once",
+      async () => {
+        const body = eventBody({
+          id: "evt_concurrent_1",
+          sessionId: "cos_concurrent_1",
+          status: "fulfillment_complete",
+          created: Math.floor(Date.now() / 1000),
+        });
+        const delivery = async () =>
+          await signedDelivery(body, {
+            secret: CONFORMANCE_WEBHOOK_SECRET,
+            timestampS: Math.floor(Date.now() / 1000),
+          });
+        const answers = await Promise.all([
+          a("/onramp/webhooks", await delivery()),
+          b("/onramp/webhooks", await delivery()),
+        ]);
+        const outcomes = await Promise.all(
+          answers.map(async (res) => res.status === 200 ? (await res.json()).outcome : res.status),
+        );
+        assertEquals(outcomes.filter((o) => o === "handled").length, 1, JSON.stringify(outcomes));
+        assert(
+          outcomes.every((o) => o === "handled" || o === "duplicate" || o === 409),
+          JSON.stringify(outcomes),
+        );
+        const lines = handledLines(logs.output()).filter((l) => l.event_id === "evt_concurrent_1");
+        assertEquals(lines.length, 1);
+      },
+    );
+  } finally {
+    await mock.settled();
+    await workers.mf.dispose();
   }
 });
 
@@ -61,12 +227,8 @@ Deno.test("the Worker enforces RATE_LIMIT_PER_MINUTE through its Durable Object 
     modules: true,
     scriptPath: outfile,
     compatibilityDate: "2026-07-01",
-    bindings: {
-      STRIPE_SECRET_KEY: "sk_test_conformance",
-      STRIPE_API_BASE: "https://api.stripe.test",
-      RATE_LIMIT_PER_MINUTE: "2",
-    },
-    durableObjects: { RATE_LIMITER: "RateLimiterDurableObject" },
+    bindings: { ...BINDINGS, RATE_LIMIT_PER_MINUTE: "2" },
+    durableObjects: { ...DURABLE_OBJECTS, RATE_LIMITER: "RateLimiterDurableObject" },
     outboundService: (request: unknown) => mock.fetch(request as Request) as never,
   };
   const mf = new Miniflare(options);
