@@ -566,7 +566,9 @@ export interface components {
             data: {
                 object: components["schemas"]["CryptoOnrampSession"];
                 /** @description The members that changed, with their values before the change. */
-                previous_attributes?: Record<string, never>;
+                previous_attributes?: {
+                    [key: string]: unknown;
+                };
             };
         };
         /**

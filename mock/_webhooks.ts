@@ -161,7 +161,7 @@ export function buildEvent(input: EventInput): OnrampSessionUpdatedEvent {
     created: input.created,
     data: {
       object: structuredClone(input.session),
-      previous_attributes: structuredClone(input.previous) as Record<string, never>,
+      previous_attributes: structuredClone(input.previous),
     },
     livemode: false,
     pending_webhooks: 1,
