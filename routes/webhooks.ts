@@ -33,8 +33,10 @@ import { fromUpstream } from "./_from_upstream.ts";
  * The platform's handler of a session's new status: credit the customer on
  * `fulfillment_complete`, tell them on `rejected`. It runs once per event, never for an event
  * older than one already handled for the session. Return quickly (Stripe waits a few seconds for
- * the answer); on Cloudflare Workers, hand longer work to `c.executionCtx.waitUntil(…)`. Throwing
- * makes the route answer 500, and Stripe delivers the event again later.
+ * the answer); on Cloudflare Workers, hand longer work to `c.executionCtx.waitUntil(…)`. A
+ * handler still running after two minutes (`CLAIM_TIMEOUT_MS`) loses its claim and may run a
+ * second time for Stripe's redelivery. Throwing makes the route answer 500, and Stripe delivers
+ * the event again later.
  */
 export type OnSessionUpdated = (
   session: CryptoOnrampSession,
@@ -261,6 +263,9 @@ export function registerWebhookRoute(
       sessionId: event.data.object.id,
       created: event.created,
       status: event.data.object.status,
+      // One owner per delivery: should this claim time out and a redelivery claim the event,
+      // this delivery's late complete or release leaves the redelivery's claim alone.
+      owner: crypto.randomUUID(),
     };
     const result = await claimEvent(claim);
     if (result === "in_progress") {
