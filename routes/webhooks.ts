@@ -17,6 +17,7 @@ import { assertPositiveInteger } from "../errors/option_checks.ts";
 import type { OnrampContext, OnrampEnv } from "../ip/customer_ip.ts";
 import { type OnrampSessionUpdatedEvent, readEvent } from "../webhooks/event.ts";
 import {
+  CLAIM_TIMEOUT_MS,
   createMemoryEventStore,
   type EventClaim,
   type WebhookEventStore,
@@ -33,8 +34,10 @@ import { fromUpstream } from "./_from_upstream.ts";
  * The platform's handler of a session's new status: credit the customer on
  * `fulfillment_complete`, tell them on `rejected`. It runs once per event, never for an event
  * older than one already handled for the session. Return quickly (Stripe waits a few seconds for
- * the answer); on Cloudflare Workers, hand longer work to `c.executionCtx.waitUntil(…)`. Throwing
- * makes the route answer 500, and Stripe delivers the event again later.
+ * the answer); on Cloudflare Workers, hand longer work to `c.executionCtx.waitUntil(…)`. A
+ * handler still running after two minutes (`CLAIM_TIMEOUT_MS`) loses its claim and may run a
+ * second time for Stripe's redelivery. Throwing makes the route answer 500, and Stripe delivers
+ * the event again later.
  */
 export type OnSessionUpdated = (
   session: CryptoOnrampSession,
@@ -196,17 +199,53 @@ export function registerWebhookRoute(
     }
   }
 
+  // Names what was thrown without its message, which may hold a secret or the platform's data.
+  const kindOf = (error: unknown) => error instanceof Error ? error.name : "a non-Error value";
+
+  // The handler ran: answering an error would make Stripe deliver the event again, and the
+  // handler run again once the claim lapses. So the store's failure is logged, not answered.
+  async function completeClaim(claim: EventClaim): Promise<void> {
+    try {
+      await store.complete(claim, now());
+    } catch (error) {
+      log({
+        level: "error",
+        message: `The webhook event store failed (${kindOf(error)}) to record ${claim.eventId} ` +
+          `as handled; answered 200, as the handler ran. Its claim lapses after ` +
+          `${CLAIM_TIMEOUT_MS / 1000} s: a delivery of it after that runs the handler again`,
+        status: 200,
+        code: "webhook_store_unavailable",
+      });
+    }
+  }
+
+  // The handler failed, and its own error is the answer: a store that cannot release the claim
+  // only delays the redelivery, which is handled once the claim lapses.
+  async function releaseClaim(claim: EventClaim, status: number): Promise<void> {
+    try {
+      await store.release(claim);
+    } catch (error) {
+      log({
+        level: "error",
+        message: `The webhook event store failed (${kindOf(error)}) to release ${claim.eventId}; ` +
+          `its claim lapses after ${CLAIM_TIMEOUT_MS / 1000} s, and Stripe's redelivery is ` +
+          `handled then`,
+        status,
+        code: "webhook_store_unavailable",
+      });
+    }
+  }
+
   async function handle(claim: EventClaim, event: OnrampSessionUpdatedEvent, c: OnrampContext) {
     try {
       await onSessionUpdated(await sessionFor(event), event, c);
     } catch (error) {
-      await store.release(claim);
+      await releaseClaim(claim, error instanceof OnrampError ? error.status : 500);
       if (error instanceof OnrampError) throw error; // the refetch failed: Stripe retries
       log({
         level: "error",
-        message: `onSessionUpdated threw ${
-          error instanceof Error ? error.name : "a non-Error value"
-        } for ${claim.eventId}; Stripe will deliver it again`,
+        message: `onSessionUpdated threw ${kindOf(error)} for ${claim.eventId}; ` +
+          "Stripe will deliver it again",
         status: 500,
         code: "webhook_handler_failed",
       });
@@ -216,7 +255,7 @@ export function registerWebhookRoute(
         message: "The platform's handler failed: Stripe will deliver the event again",
       }, { cause: error });
     }
-    await store.complete(claim, now());
+    await completeClaim(claim);
   }
 
   async function claimEvent(claim: EventClaim) {
@@ -225,9 +264,8 @@ export function registerWebhookRoute(
     } catch (error) {
       log({
         level: "error",
-        message: `The webhook event store failed (${
-          error instanceof Error ? error.name : "a non-Error value"
-        }); Stripe will deliver ${claim.eventId} again`,
+        message: `The webhook event store failed (${kindOf(error)}); ` +
+          `Stripe will deliver ${claim.eventId} again`,
         status: 503,
         code: "webhook_store_unavailable",
       });
@@ -261,6 +299,9 @@ export function registerWebhookRoute(
       sessionId: event.data.object.id,
       created: event.created,
       status: event.data.object.status,
+      // One owner per delivery: should this claim time out and a redelivery claim the event,
+      // this delivery's late complete or release leaves the redelivery's claim alone.
+      owner: crypto.randomUUID(),
     };
     const result = await claimEvent(claim);
     if (result === "in_progress") {

@@ -22,12 +22,18 @@ export function readSessionState(value: unknown): SessionState {
     typeof applied.status === "string";
   const hasInFlight = isRecord(inFlight) && typeof inFlight.eventId === "string" &&
     Number.isFinite(inFlight.untilMs);
+  // A claim written before claims had owners keeps holding until it lapses, owned by nobody.
+  const owner = hasInFlight && typeof inFlight.owner === "string" ? inFlight.owner : undefined;
   return {
     ...(hasApplied && {
       applied: { created: applied.created as number, status: applied.status as string },
     }),
     ...(hasInFlight && {
-      inFlight: { eventId: inFlight.eventId as string, untilMs: inFlight.untilMs as number },
+      inFlight: {
+        eventId: inFlight.eventId as string,
+        ...(owner !== undefined && { owner }),
+        untilMs: inFlight.untilMs as number,
+      },
     }),
   };
 }

@@ -29,7 +29,7 @@ type Operation = "claim" | "complete" | "release";
 
 const OPERATIONS: readonly string[] = ["claim", "complete", "release"];
 
-/** The body of each request: the claim, and the caller's clock (not needed to release). */
+/** The body of each request: the claim with its owner, and the caller's clock (not needed to release). */
 interface EventRequest extends EventClaim {
   readonly nowMs?: number;
 }
@@ -37,7 +37,7 @@ interface EventRequest extends EventClaim {
 // The object sees only its own requests, so any origin does; this one says what it is for.
 const ORIGIN = "https://webhook-events.internal";
 
-// Ids and statuses as Stripe sends them are far shorter; anything longer is not from the store.
+// Ids, statuses and owners (UUIDs) are far shorter; anything longer is not from the store.
 const MAX_TEXT = 255;
 const MAX_BODY_BYTES = 4_096;
 
@@ -71,8 +71,10 @@ const sessionKey = (sessionId: string) => `session:${sessionId}`;
  * while Stripe may still deliver its events.
  *
  * The object is an HTTP endpoint of its own: it answers `POST /claim`, `/complete` and
- * `/release` with a JSON body of `{ eventId, sessionId, created, status, nowMs }`, and refuses
- * anything else with a 4xx.
+ * `/release` with a JSON body of `{ eventId, sessionId, created, status, owner, nowMs }`, and
+ * refuses anything else with a 4xx. `owner` is the claimant's id: `/complete` and `/release`
+ * drop only the claim it holds, so a late call after a claim timed out leaves the next
+ * delivery's claim alone.
  *
  * @example The Worker's entry module
  * ```ts
@@ -126,8 +128,8 @@ export class WebhookEventsDurableObject {
 
   /**
    * Claims, completes or releases one event: a `POST` to `/claim`, `/complete` or `/release`
-   * whose JSON body is `{ eventId, sessionId, created, status, nowMs }` (`nowMs` is not needed
-   * to release).
+   * whose JSON body is `{ eventId, sessionId, created, status, owner, nowMs }` (`nowMs` is not
+   * needed to release).
    *
    * @param request The operation, from {@linkcode createDurableObjectEventStore}.
    * @returns `{ result }` as JSON for a claim, 204 for the others; 404, 405, 413 or 400 when
@@ -152,7 +154,10 @@ export class WebhookEventsDurableObject {
       });
     }
     if (event?.nowMs === undefined) {
-      return refusal(400, "Send a JSON body of { eventId, sessionId, created, status, nowMs }");
+      return refusal(
+        400,
+        "Send a JSON body of { eventId, sessionId, created, status, owner, nowMs }",
+      );
     }
     const { claim } = event;
     const nowMs = event.nowMs;
@@ -266,12 +271,13 @@ export function createDurableObjectEventStore<Id>(
   }
 
   async function send(operation: Operation, claim: EventClaim, nowMs?: number) {
-    const { eventId, sessionId, created, status } = claim;
+    const { eventId, sessionId, created, status, owner } = claim;
     const body: EventRequest = {
       eventId,
       sessionId,
       created,
       status,
+      owner,
       ...(nowMs !== undefined && { nowMs }),
     };
     const stub = namespace.get(namespace.idFromName(sessionId));
@@ -344,10 +350,14 @@ const isText = (value: unknown): value is string =>
 // The claim in a body, and the caller's clock when it sent one.
 function parseEventRequest(body: unknown): { claim: EventClaim; nowMs?: number } | undefined {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
-  const { eventId, sessionId, created, status, nowMs } = body as Record<string, unknown>;
-  const valid = isText(eventId) && isText(sessionId) && isText(status) &&
+  const { eventId, sessionId, created, status, owner, nowMs } = body as Record<string, unknown>;
+  // Without its owner a claim could not tell its own claim from a newer delivery's.
+  const valid = isText(eventId) && isText(sessionId) && isText(status) && isText(owner) &&
     typeof created === "number" && Number.isSafeInteger(created) &&
     (nowMs === undefined || typeof nowMs === "number" && Number.isSafeInteger(nowMs));
   if (!valid) return undefined;
-  return { claim: { eventId, sessionId, created, status }, ...(nowMs !== undefined && { nowMs }) };
+  return {
+    claim: { eventId, sessionId, created, status, owner },
+    ...(nowMs !== undefined && { nowMs }),
+  };
 }

@@ -15,7 +15,7 @@
  */
 import { assertPositiveInteger } from "../errors/option_checks.ts";
 
-/** One event, as the store sees it. */
+/** One delivery of an event, as the store sees it. */
 export interface EventClaim {
   /** The event id, `evt_…`. */
   readonly eventId: string;
@@ -25,6 +25,13 @@ export interface EventClaim {
   readonly created: number;
   /** The session's status in the event. */
   readonly status: string;
+  /**
+   * Who claims: a non-empty id unique to this delivery (the route draws a random UUID for each).
+   * The claim in flight is stored with it, and `complete` and `release` only drop the claim that
+   * carries it: a claimant whose claim timed out cannot undo the claim of the delivery that took
+   * the event over.
+   */
+  readonly owner: string;
 }
 
 /** What {@linkcode WebhookEventStore.claim} decided. */
@@ -41,34 +48,51 @@ export type ClaimResult =
 /**
  * Where handled events and each session's last applied status are kept. Share one store between
  * every instance of a deployment (`createDenoKvEventStore`, `createDurableObjectEventStore`),
- * or each instance deduplicates alone.
+ * or each instance deduplicates alone. The stores of this package apply the pure rules of this
+ * module (`decideClaim`, `completedSession`, `releasedSession`), so that every backend decides
+ * alike; another backend should too.
  *
  * **Atomicity.** `claim` must decide and record in one step: of two concurrent claims for one
  * session, exactly one may be `"claimed"`.
  *
+ * **Ownership.** A claim holds its session for {@linkcode CLAIM_TIMEOUT_MS}; after that another
+ * delivery may claim the event (or the session's next event) while the first handler still runs.
+ * So the claim in flight is stored with its `owner`, and `complete` and `release` drop it only
+ * when it is their own: the late call of a timed-out claimant leaves the newer claim alone.
+ *
  * **Memory.** Handled events must be remembered for at least {@linkcode EVENT_RETENTION_MS}
  * (Stripe's retries last three days), and forgotten some time after.
+ *
+ * **Failures.** A method that cannot reach its backend rejects. The route then answers: a
+ * retryable 503 for `claim` (the handler has not run); 200 for `complete` (the handler ran: an
+ * error would have it run again), with the claim left to lapse; the handler's own error for
+ * `release`, with the claim left to lapse.
  */
 export interface WebhookEventStore {
   /**
-   * Claims an event before its handler runs.
+   * Claims an event before its handler runs, for `claim.owner`.
    *
-   * @param claim The event.
+   * @param claim The delivery.
    * @param nowMs The current time, in milliseconds since the epoch.
    * @returns Whether to run the handler.
    */
   claim(claim: EventClaim, nowMs: number): Promise<ClaimResult>;
   /**
-   * Records that the handler succeeded: the event is handled and its status applied.
+   * Records that the handler succeeded: the event is handled, and its status applied unless the
+   * session reached a newer one meanwhile. Drops the claim in flight only when it is `claim`'s
+   * own (the same event and `owner`); a late call, after the claim timed out and another
+   * delivery claimed, leaves that delivery's claim in place.
    *
-   * @param claim The claimed event.
+   * @param claim The delivery, as it was claimed.
    * @param nowMs The current time, in milliseconds since the epoch.
    */
   complete(claim: EventClaim, nowMs: number): Promise<void>;
   /**
-   * Forgets a claim whose handler failed, so that Stripe's redelivery runs it again.
+   * Forgets the claim of a delivery whose handler failed, so that Stripe's redelivery runs it
+   * again. Does nothing when the claim in flight is not `claim`'s own (the same event and
+   * `owner`): it timed out, and another delivery holds the event or the session now.
    *
-   * @param claim The claimed event.
+   * @param claim The delivery, as it was claimed.
    */
   release(claim: EventClaim): Promise<void>;
 }
@@ -78,7 +102,7 @@ export const EVENT_RETENTION_MS = 4 * 24 * 60 * 60 * 1000;
 
 /**
  * How long a claim holds when its handler never finishes (the instance died): after that, a
- * redelivery may claim the event again.
+ * redelivery may claim the event again. A handler still running then may run twice.
  */
 export const CLAIM_TIMEOUT_MS = 2 * 60 * 1000;
 
@@ -135,8 +159,27 @@ export function isStale(applied: AppliedEvent | undefined, incoming: AppliedEven
 export interface SessionState {
   /** The last event applied to the session, if any. */
   readonly applied?: AppliedEvent;
-  /** The event being handled now, and until when (ms since the epoch) its claim holds. */
-  readonly inFlight?: { readonly eventId: string; readonly untilMs: number };
+  /** The claim in flight, if any: see {@linkcode InFlightClaim}. */
+  readonly inFlight?: InFlightClaim;
+}
+
+/** The event being handled now: by whom, and until when its claim holds. */
+export interface InFlightClaim {
+  /** The event id. */
+  readonly eventId: string;
+  /**
+   * The claimant's {@linkcode EventClaim.owner}. Absent from a claim recorded before owners
+   * were: such a claim is nobody's to drop, and lapses at `untilMs`.
+   */
+  readonly owner?: string;
+  /** Until when, in milliseconds since the epoch, the claim holds. */
+  readonly untilMs: number;
+}
+
+// Whether the claim in flight is `claim`'s own: the same event, claimed by the same delivery.
+function holdsClaim(inFlight: InFlightClaim | undefined, claim: EventClaim): boolean {
+  return inFlight !== undefined && inFlight.eventId === claim.eventId &&
+    inFlight.owner !== undefined && inFlight.owner === claim.owner;
 }
 
 /** What {@linkcode decideClaim} decided: when `"claimed"`, the session's state to record. */
@@ -155,10 +198,16 @@ export type ClaimDecision =
  * import { assertEquals } from "@std/assert";
  * import { decideClaim } from "./event_store.ts";
  *
- * const claim = { eventId: "evt_1", sessionId: "cos_1", created: 1, status: "requires_payment" };
+ * const claim = {
+ *   eventId: "evt_1",
+ *   sessionId: "cos_1",
+ *   created: 1,
+ *   status: "requires_payment",
+ *   owner: "delivery_1",
+ * };
  * assertEquals(decideClaim(false, undefined, claim, 0), {
  *   result: "claimed",
- *   session: { inFlight: { eventId: "evt_1", untilMs: 120_000 } },
+ *   session: { inFlight: { eventId: "evt_1", owner: "delivery_1", untilMs: 120_000 } },
  * });
  * ```
  *
@@ -183,15 +232,17 @@ export function decideClaim(
     result: "claimed",
     session: {
       ...(session?.applied && { applied: session.applied }),
-      inFlight: { eventId: claim.eventId, untilMs: nowMs + CLAIM_TIMEOUT_MS },
+      inFlight: { eventId: claim.eventId, owner: claim.owner, untilMs: nowMs + CLAIM_TIMEOUT_MS },
     },
   };
 }
 
 /**
- * A session's state once `claim`'s handler succeeded: its claim is dropped and its status
- * applied, unless the session meanwhile reached a newer one (the claim timed out, and a newer
- * event was claimed and completed first), which it keeps: a session never moves backwards.
+ * A session's state once `claim`'s handler succeeded: its status is applied, unless the session
+ * meanwhile reached a newer one (the claim timed out, and a newer event was claimed and
+ * completed first), which it keeps: a session never moves backwards. The claim in flight is
+ * dropped only when it is `claim`'s own (same event and owner): after a timeout it may be
+ * another delivery's, whose handler still runs.
  *
  * @param session What the store keeps of the session, if anything.
  * @param claim The completed event.
@@ -204,16 +255,17 @@ export function completedSession(
   const applied = session?.applied !== undefined && isStale(session.applied, claim)
     ? session.applied
     : { created: claim.created, status: claim.status };
-  const inFlight = session?.inFlight?.eventId === claim.eventId ? undefined : session?.inFlight;
+  const inFlight = holdsClaim(session?.inFlight, claim) ? undefined : session?.inFlight;
   return { applied, ...(inFlight && { inFlight }) };
 }
 
 /**
  * A session's state once `claim`'s handler failed: its claim is dropped, so that Stripe's
- * redelivery can claim the event again. Another event's claim is left alone.
+ * redelivery can claim the event again. A claim that is not `claim`'s own (another event's, or
+ * the same event's taken over by another delivery after a timeout) is left alone.
  *
  * @param session What the store keeps of the session, if anything.
- * @param claim The released event.
+ * @param claim The released delivery.
  * @returns The session's new state, or `undefined` when `claim` holds no claim (nothing to
  * write).
  */
@@ -221,7 +273,7 @@ export function releasedSession(
   session: SessionState | undefined,
   claim: EventClaim,
 ): SessionState | undefined {
-  if (session?.inFlight?.eventId !== claim.eventId) return undefined;
+  if (session === undefined || !holdsClaim(session.inFlight, claim)) return undefined;
   return session.applied === undefined ? {} : { applied: session.applied };
 }
 
@@ -246,7 +298,13 @@ export interface MemoryEventStoreOptions {
  * import { createMemoryEventStore } from "./event_store.ts";
  *
  * const store = createMemoryEventStore({ maxEntries: 1_000 });
- * const claim = { eventId: "evt_1", sessionId: "cos_1", created: 1, status: "requires_payment" };
+ * const claim = {
+ *   eventId: "evt_1",
+ *   sessionId: "cos_1",
+ *   created: 1,
+ *   status: "requires_payment",
+ *   owner: crypto.randomUUID(), // one per delivery
+ * };
  * assertEquals(await store.claim(claim, 0), "claimed");
  * await store.complete(claim, 0);
  * assertEquals(await store.claim(claim, 0), "duplicate");

@@ -23,20 +23,29 @@ export const RACERS = 50;
 const CREATED = 1_764_000_000;
 
 let sessions = 0;
+let deliveries = 0;
+
+/** The owner a delivery's claims carry: the route draws one at random per delivery. */
+const nextOwner = () => `delivery_${deliveries++}`;
 
 /** A fresh session id and an event factory for it, so that steps never share state. */
 function freshSession(label: string) {
   const sessionId = `cos_${label}_${Date.now().toString(36)}_${sessions++}`;
   return {
     sessionId,
+    /** One delivery of an event: each call is a new delivery, with its own owner. */
     event: (id: string, created: number, status: string): EventClaim => ({
       eventId: `evt_${sessionId}_${id}`,
       sessionId,
       created,
       status,
+      owner: nextOwner(),
     }),
   };
 }
+
+/** Stripe's next delivery of the same event: the same claim, another owner. */
+const redelivery = (claim: EventClaim): EventClaim => ({ ...claim, owner: nextOwner() });
 
 function tally(results: ClaimResult[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -130,9 +139,10 @@ export async function runEventStoreSuite(t: Deno.TestContext, stores: SharedStor
       const e1 = event("1", CREATED, "fulfillment_complete");
       assertEquals(await a.claim(e1, T0), "claimed");
       await a.release(e1);
-      assertEquals(await b.claim(e1, T0 + 1), "claimed");
-      await b.complete(e1, T0 + 2);
-      assertEquals(await a.claim(e1, T0 + 3), "duplicate");
+      const again = redelivery(e1);
+      assertEquals(await b.claim(again, T0 + 1), "claimed");
+      await b.complete(again, T0 + 2);
+      assertEquals(await a.claim(redelivery(e1), T0 + 3), "duplicate");
     },
   );
 
@@ -160,13 +170,14 @@ export async function runEventStoreSuite(t: Deno.TestContext, stores: SharedStor
       const { event } = freshSession("expired");
       const e1 = event("1", CREATED, "fulfillment_processing");
       assertEquals(await a.claim(e1, T0), "claimed"); // and instance a dies
-      assertEquals(await b.claim(e1, T0 + CLAIM_TIMEOUT_MS - 1), "in_progress");
-      assertEquals(await b.claim(e1, T0 + CLAIM_TIMEOUT_MS), "claimed");
+      assertEquals(await b.claim(redelivery(e1), T0 + CLAIM_TIMEOUT_MS - 1), "in_progress");
+      const again = redelivery(e1);
+      assertEquals(await b.claim(again, T0 + CLAIM_TIMEOUT_MS), "claimed");
       // The new claim holds in turn, for its own timeout.
       const later = event("2", CREATED + 60, "fulfillment_complete");
       assertEquals(await a.claim(later, T0 + CLAIM_TIMEOUT_MS + 1), "in_progress");
-      await b.complete(e1, T0 + CLAIM_TIMEOUT_MS + 2);
-      assertEquals(await a.claim(later, T0 + CLAIM_TIMEOUT_MS + 3), "claimed");
+      await b.complete(again, T0 + CLAIM_TIMEOUT_MS + 2);
+      assertEquals(await a.claim(redelivery(later), T0 + CLAIM_TIMEOUT_MS + 3), "claimed");
     },
   );
 
@@ -194,12 +205,80 @@ export async function runEventStoreSuite(t: Deno.TestContext, stores: SharedStor
   );
 
   await t.step(
+    "a late release by a timed-out claimant leaves the newer claim of the event alone",
+    async () => {
+      const { event } = freshSession("late_release");
+      const first = event("1", CREATED, "fulfillment_complete");
+      assertEquals(await a.claim(first, T0), "claimed"); // a's handler hangs past the timeout
+      const second = redelivery(first); // Stripe delivers the event again, to b
+      assertEquals(await b.claim(second, T0 + CLAIM_TIMEOUT_MS), "claimed");
+      await a.release(first); // a's handler finally throws: a releases its own, lapsed claim
+      assertEquals(
+        await a.claim(redelivery(first), T0 + CLAIM_TIMEOUT_MS + 1),
+        "in_progress",
+        "b's claim still holds the event",
+      );
+      assertEquals(
+        await a.claim(event("2", CREATED + 60, "fulfillment_complete"), T0 + CLAIM_TIMEOUT_MS + 1),
+        "in_progress",
+        "and the session",
+      );
+      await b.complete(second, T0 + CLAIM_TIMEOUT_MS + 2); // b's own completion still applies
+      assertEquals(await a.claim(redelivery(first), T0 + CLAIM_TIMEOUT_MS + 3), "duplicate");
+      assertEquals(
+        await a.claim(
+          event("3", CREATED + 120, "fulfillment_processing"),
+          T0 + CLAIM_TIMEOUT_MS + 3,
+        ),
+        "stale",
+        "b's status was applied, and its claim dropped",
+      );
+    },
+  );
+
+  await t.step(
+    "a late completion by a timed-out claimant leaves the newer claim of the event alone",
+    async () => {
+      const { event } = freshSession("late_complete");
+      const first = event("1", CREATED, "fulfillment_processing");
+      assertEquals(await a.claim(first, T0), "claimed"); // a's handler hangs past the timeout
+      const second = redelivery(first);
+      assertEquals(await b.claim(second, T0 + CLAIM_TIMEOUT_MS), "claimed");
+      await a.complete(first, T0 + CLAIM_TIMEOUT_MS + 1); // a's handler finally returns
+      // a's handler did run: the event is handled; but b's handler runs still, and holds the
+      // session, so the session's next event waits for it.
+      assertEquals(await a.claim(redelivery(first), T0 + CLAIM_TIMEOUT_MS + 2), "duplicate");
+      const next = event("2", CREATED + 60, "fulfillment_complete");
+      assertEquals(await a.claim(next, T0 + CLAIM_TIMEOUT_MS + 2), "in_progress");
+      await b.complete(second, T0 + CLAIM_TIMEOUT_MS + 3);
+      assertEquals(await a.claim(redelivery(next), T0 + CLAIM_TIMEOUT_MS + 4), "claimed");
+    },
+  );
+
+  await t.step(
+    "release and complete by another delivery of the event leave a live claim alone",
+    async () => {
+      const { event } = freshSession("foreign_owner");
+      const held = event("1", CREATED, "requires_payment");
+      assertEquals(await a.claim(held, T0), "claimed");
+      const stranger = redelivery(held); // never claimed: its owner holds nothing
+      await b.release(stranger);
+      assertEquals(await b.claim(redelivery(held), T0 + 1), "in_progress");
+      await b.complete(stranger, T0 + 2);
+      const next = event("2", CREATED + 60, "fulfillment_processing");
+      assertEquals(await b.claim(next, T0 + 3), "in_progress", "the claim still holds");
+      await a.release(held);
+      assertEquals(await b.claim(redelivery(next), T0 + 4), "claimed");
+    },
+  );
+
+  await t.step(
     `of ${RACERS} concurrent claims of one event from two instances, exactly one is claimed`,
     async () => {
       const { event } = freshSession("race_one");
       const e1 = event("1", CREATED, "fulfillment_complete");
       const results = await Promise.all(
-        Array.from({ length: RACERS }, (_, i) => (i % 2 === 0 ? a : b).claim(e1, T0)),
+        Array.from({ length: RACERS }, (_, i) => (i % 2 === 0 ? a : b).claim(redelivery(e1), T0)),
       );
       assertEquals(tally(results), { claimed: 1, in_progress: RACERS - 1 });
     },

@@ -5,8 +5,9 @@
  */
 import { assertEquals } from "@std/assert";
 import { Hono } from "hono";
-import { cryptoOnramp } from "../../mod.ts";
+import { cryptoOnrampWithSeams } from "../../routes/onramp_app.ts";
 import { createDenoKvEventStore } from "../../stores/deno_kv.ts";
+import { CLAIM_TIMEOUT_MS } from "../../webhooks/event_store.ts";
 import { type FakeUpstream, fakeUpstream } from "../_helpers/fake_upstream.ts";
 import {
   eventBody,
@@ -24,14 +25,21 @@ interface Instance {
 
 type Handler = (eventId: string) => void | Promise<void>;
 
+/** The instances' shared clock: the real time, moved on by `skewMs` when a test jumps ahead. */
+interface Clock {
+  skewMs: number;
+}
+
 /**
  * Two servers of one deployment, sharing a Deno KV file through two handles; `onEvent`
- * decides what each instance's handler does.
+ * decides what each instance's handler does, and `clock` where their clock stands.
  */
 async function withTwoInstances(
   onEvent: Handler,
   test: (a: Instance, b: Instance) => Promise<void>,
+  clock: Clock = { skewMs: 0 },
 ): Promise<void> {
+  const now = () => Date.now() + clock.skewMs;
   const dir = await Deno.makeTempDir({ prefix: "onramp_webhooks_kv_" });
   const handles = [await Deno.openKv(`${dir}/kv.sqlite3`), await Deno.openKv(`${dir}/kv.sqlite3`)];
   const servers: Deno.HttpServer<Deno.NetAddr>[] = [];
@@ -42,7 +50,7 @@ async function withTwoInstances(
       const upstream = fakeUpstream(new Error("Stripe must not be called here"));
       const app = new Hono().route(
         "/onramp",
-        cryptoOnramp({
+        cryptoOnrampWithSeams({
           stripeSecretKey: "sk_test_webhooks_kv",
           fetch: upstream.fetch,
           logger: () => {},
@@ -54,7 +62,7 @@ async function withTwoInstances(
               handled.push(event.id);
             },
           },
-        }),
+        }, { now }),
       );
       const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);
       servers.push(server);
@@ -66,7 +74,7 @@ async function withTwoInstances(
           await fetch(
             url,
             // Stripe signs each attempt afresh, with the time of sending.
-            await signedDelivery(eventBody(spec), { timestampS: Math.floor(Date.now() / 1000) }),
+            await signedDelivery(eventBody(spec), { timestampS: Math.floor(now() / 1000) }),
           ),
       };
     });
@@ -145,4 +153,84 @@ Deno.test("POST /webhooks on Deno KV lets another instance handle the redelivery
     assertEquals(await outcome(await a.deliver()), [200, "duplicate"]);
     assertEquals([a.handled, b.handled], [[], ["evt_test_1"]]);
   });
+});
+
+/** The handler's next calls, in order: each waits for its gate, then returns or throws. */
+function scriptedHandler(steps: { gate: Promise<void>; fail?: boolean }[]) {
+  const started = steps.map(() => Promise.withResolvers<void>());
+  let calls = 0;
+  const handler: Handler = async () => {
+    const n = calls++;
+    const step = steps[n];
+    if (step === undefined) return;
+    started[n]!.resolve();
+    await step.gate;
+    if (step.fail) throw new Error("the platform's database timed out");
+  };
+  return { handler, started: started.map((s) => s.promise) };
+}
+
+Deno.test("POST /webhooks on Deno KV keeps a redelivery's claim when the timed-out first handler fails late", async () => {
+  const clock = { skewMs: 0 };
+  const slow = Promise.withResolvers<void>();
+  const redelivered = Promise.withResolvers<void>();
+  const { handler, started } = scriptedHandler([
+    { gate: slow.promise, fail: true },
+    { gate: redelivered.promise },
+  ]);
+  await withTwoInstances(handler, async (a, b) => {
+    try {
+      const first = a.deliver(); // a's handler hangs past the claim's timeout
+      await started[0];
+      clock.skewMs = CLAIM_TIMEOUT_MS;
+      const second = b.deliver(); // Stripe gave up on the first attempt and delivers again, to b
+      await started[1];
+      slow.resolve(); // a's handler finally throws, and a releases its claim
+      assertEquals(await outcome(await first), [500, "webhook_handler_failed"]);
+      // b's handler is still running: its claim must hold.
+      assertEquals(await outcome(await a.deliver()), [409, "webhook_event_in_progress"]);
+      redelivered.resolve();
+      assertEquals(await outcome(await second), [200, "handled"]);
+      assertEquals(await outcome(await a.deliver()), [200, "duplicate"]);
+      assertEquals([a.handled, b.handled], [[], ["evt_test_1"]]);
+    } finally {
+      // Should an assertion fail, no handler is left waiting: the servers can shut down.
+      slow.resolve();
+      redelivered.resolve();
+    }
+  }, clock);
+});
+
+Deno.test("POST /webhooks on Deno KV keeps a redelivery's claim on the session when the timed-out first handler completes late", async () => {
+  const clock = { skewMs: 0 };
+  const slow = Promise.withResolvers<void>();
+  const redelivered = Promise.withResolvers<void>();
+  const { handler, started } = scriptedHandler([
+    { gate: slow.promise },
+    { gate: redelivered.promise },
+  ]);
+  const e1 = { id: "evt_kv_1", status: "fulfillment_processing", created: 1_764_000_000 };
+  const e2 = { id: "evt_kv_2", status: "fulfillment_complete", created: 1_764_000_100 };
+  await withTwoInstances(handler, async (a, b) => {
+    try {
+      const first = a.deliver(e1);
+      await started[0];
+      clock.skewMs = CLAIM_TIMEOUT_MS;
+      const second = b.deliver(e1);
+      await started[1];
+      slow.resolve(); // a's handler finally returns: the event is handled
+      assertEquals(await outcome(await first), [200, "handled"]);
+      // b's handler still runs for the session: its next event waits.
+      assertEquals(await outcome(await a.deliver(e2)), [409, "webhook_event_in_progress"]);
+      redelivered.resolve();
+      assertEquals(await outcome(await second), [200, "handled"]);
+      assertEquals(await outcome(await a.deliver(e2)), [200, "handled"]);
+      // Slower than CLAIM_TIMEOUT_MS, the handler ran twice for evt_kv_1, as README warns.
+      assertEquals([a.handled, b.handled], [["evt_kv_1", "evt_kv_2"], ["evt_kv_1"]]);
+    } finally {
+      // Should an assertion fail, no handler is left waiting: the servers can shut down.
+      slow.resolve();
+      redelivered.resolve();
+    }
+  }, clock);
 });

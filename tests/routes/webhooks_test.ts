@@ -1,8 +1,17 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
+import { Hono } from "hono";
 import type { CryptoOnrampSession } from "../../client/types.ts";
+import type { LogEntry } from "../../errors/logger.ts";
+import { cryptoOnrampWithSeams } from "../../routes/onramp_app.ts";
 import type { OnrampSessionUpdatedEvent } from "../../webhooks/event.ts";
+import {
+  CLAIM_TIMEOUT_MS,
+  createMemoryEventStore,
+  type WebhookEventStore,
+} from "../../webhooks/event_store.ts";
 import { fakeUpstream, neverCalled, sessionJson } from "../_helpers/fake_upstream.ts";
 import { errorOf, SECRET_KEY, testApp } from "../_helpers/onramp_app.ts";
+import { serveApp } from "../_helpers/served_app.ts";
 import {
   eventBody,
   type EventSpec,
@@ -301,4 +310,174 @@ Deno.test("cryptoOnramp() refuses webhook secrets that are not whsec_ at start-u
 Deno.test("POST /webhooks is not there unless the webhooks option is set", async () => {
   const res = await testApp().request("/onramp/webhooks", await signedDelivery(eventBody()));
   assertEquals(res.status, 404);
+});
+
+/** A store that works like the memory store, except for the methods told to reject. */
+function failingStore() {
+  const inner = createMemoryEventStore();
+  const failing = { complete: false, release: false };
+  // What a real backend's error may carry: a connection string, a secret it was given.
+  const outage = () => new Error(`connect failed: password=hunter2 ${WEBHOOK_SECRET}`);
+  const store: WebhookEventStore = {
+    claim: (claim, nowMs) => inner.claim(claim, nowMs),
+    complete: (claim, nowMs) =>
+      failing.complete ? Promise.reject(outage()) : inner.complete(claim, nowMs),
+    release: (claim) => failing.release ? Promise.reject(outage()) : inner.release(claim),
+  };
+  return { store, failing };
+}
+
+/**
+ * The webhook route served over real HTTP (`Deno.serve`) on a clock the test moves, with the
+ * given store and handler; Stripe is never called.
+ */
+function servedWebhookApp(
+  store: WebhookEventStore,
+  onSessionUpdated: (event: OnrampSessionUpdatedEvent) => void | Promise<void>,
+) {
+  const clock = { nowMs: NOW_MS };
+  const logs: LogEntry[] = [];
+  const handled: string[] = [];
+  const platform = new Hono().route(
+    "/onramp",
+    cryptoOnrampWithSeams({
+      stripeSecretKey: SECRET_KEY,
+      fetch: neverCalled,
+      logger: (entry) => logs.push(entry),
+      webhooks: {
+        secret: WEBHOOK_SECRET,
+        store,
+        onSessionUpdated: async (_session, event) => {
+          handled.push(event.id);
+          await onSessionUpdated(event);
+        },
+      },
+    }, { now: () => clock.nowMs }),
+  );
+  const server = serveApp((request, info) => platform.fetch(request, info));
+  return {
+    clock,
+    logs,
+    handled,
+    // Stripe signs each attempt afresh, with the time of sending.
+    deliver: async (spec: EventSpec = {}) =>
+      await fetch(
+        `${server.url}/onramp/webhooks`,
+        await signedDelivery(eventBody(spec), { timestampS: Math.floor(clock.nowMs / 1000) }),
+      ),
+    [Symbol.asyncDispose]: () => server.close(),
+  };
+}
+
+/** Status and outcome (or error code) of an answer. */
+async function outcomeOf(res: Response): Promise<[number, string]> {
+  const body = await res.json();
+  return [res.status, body.outcome ?? body.error.code];
+}
+
+/** Fails when a log entry holds a secret or anything of the event's body but its id. */
+function assertLogsHoldNothingSecret(logs: LogEntry[]) {
+  const logged = JSON.stringify(logs);
+  for (
+    const secret of [WEBHOOK_SECRET, SECRET_KEY, "hunter2", "cos_test_123", "fulfillment_complete"]
+  ) {
+    assert(!logged.includes(secret), `the logs hold ${secret}: ${logged}`);
+  }
+}
+
+Deno.test("POST /webhooks answers 200 and logs webhook_store_unavailable when the store fails to complete a handled event", async () => {
+  const { store, failing } = failingStore();
+  await using app = servedWebhookApp(store, () => {});
+  failing.complete = true;
+  const res = await app.deliver();
+  // The handler ran: an error would make Stripe deliver it again and the handler run twice.
+  assertEquals(res.status, 200);
+  assertEquals(await res.json(), { received: true, outcome: "handled" });
+  assertEquals(app.handled, ["evt_test_1"]);
+  assertEquals(
+    app.logs.map(({ level, status, code }) => ({ level, status, code })),
+    [{ level: "error", status: 200, code: "webhook_store_unavailable" }],
+  );
+  assert(app.logs[0]!.message.includes("evt_test_1"), "the entry names the event");
+  assertLogsHoldNothingSecret(app.logs);
+  // As documented: the store never learned the event was handled, so its claim holds until
+  // CLAIM_TIMEOUT_MS, and a delivery after that (a resend from the Dashboard) runs it again.
+  failing.complete = false;
+  app.clock.nowMs += CLAIM_TIMEOUT_MS - 1;
+  assertEquals(await outcomeOf(await app.deliver()), [409, "webhook_event_in_progress"]);
+  app.clock.nowMs += 1;
+  assertEquals(await outcomeOf(await app.deliver()), [200, "handled"]);
+  assertEquals(await outcomeOf(await app.deliver()), [200, "duplicate"]);
+  assertEquals(app.handled, ["evt_test_1", "evt_test_1"]);
+});
+
+Deno.test("POST /webhooks answers the handler's 500 in Stripe's shape when the store also fails to release", async () => {
+  const { store, failing } = failingStore();
+  let fail = true;
+  await using app = servedWebhookApp(store, () => {
+    if (fail) throw new Error("database down: password=hunter2");
+  });
+  failing.release = true;
+  const res = await app.deliver();
+  assertEquals(res.status, 500);
+  assertEquals(await res.json(), {
+    error: {
+      type: "api_error",
+      code: "webhook_handler_failed",
+      message: "The platform's handler failed: Stripe will deliver the event again",
+    },
+  });
+  assertEquals(
+    app.logs.map(({ level, status, code }) => ({ level, status, code })).sort((x, y) =>
+      x.code!.localeCompare(y.code!)
+    ),
+    [
+      { level: "error", status: 500, code: "webhook_handler_failed" },
+      { level: "error", status: 500, code: "webhook_store_unavailable" },
+    ],
+  );
+  assertLogsHoldNothingSecret(app.logs);
+  // As documented: the claim was not released, so it lapses after CLAIM_TIMEOUT_MS, and the
+  // redelivery then is handled.
+  failing.release = false;
+  fail = false;
+  app.clock.nowMs += CLAIM_TIMEOUT_MS - 1;
+  assertEquals(await outcomeOf(await app.deliver()), [409, "webhook_event_in_progress"]);
+  app.clock.nowMs += 1;
+  assertEquals(await outcomeOf(await app.deliver()), [200, "handled"]);
+  assertEquals(await outcomeOf(await app.deliver()), [200, "duplicate"]);
+  assertEquals(app.handled, ["evt_test_1", "evt_test_1"]);
+});
+
+Deno.test("POST /webhooks answers the refetch's 502 when the store also fails to release", async () => {
+  const { store, failing } = failingStore();
+  const upstream = fakeUpstream(
+    ...Array.from(
+      { length: 3 },
+      () => Response.json({ error: { type: "api_error", message: "down" } }, { status: 500 }),
+    ),
+  );
+  const logs: LogEntry[] = [];
+  const platform = new Hono().route(
+    "/onramp",
+    cryptoOnrampWithSeams({
+      stripeSecretKey: SECRET_KEY,
+      stripeApiBase: "https://stripe.test",
+      fetch: upstream.fetch,
+      logger: (entry) => logs.push(entry),
+      webhooks: { secret: WEBHOOK_SECRET, store, refetchSession: true, onSessionUpdated() {} },
+    }, { now: () => NOW_MS, sleep: () => Promise.resolve() }),
+  );
+  const server = serveApp((request, info) => platform.fetch(request, info));
+  try {
+    failing.release = true;
+    const res = await fetch(`${server.url}/onramp/webhooks`, await signedDelivery(eventBody()));
+    assertEquals(res.status, 502);
+    const error = await errorOf(res);
+    assertEquals([error.type, error.retryable], ["api_error", true]);
+    assert(logs.some((entry) => entry.code === "webhook_store_unavailable"));
+    assertLogsHoldNothingSecret(logs);
+  } finally {
+    await server.close();
+  }
 });

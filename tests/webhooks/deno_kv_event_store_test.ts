@@ -23,6 +23,7 @@ const claim = {
   sessionId: "cos_1",
   created: 1_764_000_000,
   status: "fulfillment_complete",
+  owner: "delivery_1",
 };
 
 async function entries(kv: Deno.Kv, prefix: Deno.KvKey): Promise<Deno.KvEntry<unknown>[]> {

@@ -40,6 +40,7 @@ const claim: EventClaim = {
   sessionId: "cos_1",
   created: 1_764_000_000,
   status: "fulfillment_complete",
+  owner: "delivery_1",
 };
 
 Deno.test("createDurableObjectEventStore() across two Workers in workerd keeps the WebhookEventStore contract", async (t) => {
@@ -174,6 +175,12 @@ Deno.test("WebhookEventsDurableObject answers 4xx to a request that is not an op
     ["a session id too long", post("/claim", { ...valid, sessionId: "c".repeat(256) }), 400],
     ["created not an integer", post("/claim", { ...valid, created: 1.5 }), 400],
     ["no status", post("/release", { ...claim, status: undefined }), 400],
+    ["no owner to claim", post("/claim", { ...valid, owner: undefined }), 400],
+    ["no owner to complete", post("/complete", { ...valid, owner: undefined }), 400],
+    ["no owner to release", post("/release", { ...claim, owner: undefined }), 400],
+    ["an empty owner", post("/release", { ...claim, owner: "" }), 400],
+    ["an owner that is not a string", post("/claim", { ...valid, owner: 1 }), 400],
+    ["an owner too long", post("/claim", { ...valid, owner: "o".repeat(256) }), 400],
     ["a body over 4 KB", post("/claim", { ...valid, pad: "x".repeat(5_000) }), 413],
   ];
   for (const [name, answer, status] of cases) {

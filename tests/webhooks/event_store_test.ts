@@ -14,6 +14,7 @@ Deno.test("createMemoryEventStore() forgets the oldest sessions past maxEntries"
     sessionId: `cos_${n}`,
     created: 1,
     status: "requires_payment",
+    owner: `delivery_${n}`,
   });
   for (const n of [1, 2, 3]) assertEquals(await store.claim(claim(n), 0), "claimed");
   // cos_1's claim was forgotten to make room; cos_2 and cos_3 still hold theirs.
