@@ -7,6 +7,7 @@
 import process from "node:process";
 import { readServerConfig } from "../config.ts";
 import { createConfiguredApp, ONRAMP_PATH } from "../server_app.ts";
+import { assertStripeReachable } from "../startup_checks.ts";
 
 /** The part of Bun's global this entry uses (Deno type-checks this file without Bun's types). */
 declare const Bun: {
@@ -18,6 +19,10 @@ declare const Bun: {
 };
 
 const config = readServerConfig((name) => process.env[name]);
+await assertStripeReachable(config).catch((error) => {
+  console.error(error.message);
+  process.exit(1);
+});
 // The mock is imported only without a key, so a real deployment never runs its code.
 const app = await createConfiguredApp(config, () => import("../mock_mode.ts"));
 

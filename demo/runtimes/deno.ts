@@ -9,16 +9,54 @@
  *
  * @module
  */
-import { readServerConfig } from "../config.ts";
+import { STRIPE_API_BASE } from "../../client/create_client.ts";
+import { readServerConfig, type ServerConfig } from "../config.ts";
 import { createConfiguredApp, ONRAMP_PATH } from "../server_app.ts";
+import { assertStripeReachable } from "../startup_checks.ts";
 
-const config = readServerConfig((name) => Deno.env.get(name));
+// A permission Deno was not given is named now, with the flag that grants it: read as unset,
+// a refused STRIPE_SECRET_KEY would start the server on the mock without a word.
+function fail(message: string): never {
+  console.error(message);
+  Deno.exit(1);
+}
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      fail(`Cannot start the onramp server as it may not read ${name}: run it with --allow-env`);
+    }
+    throw error;
+  }
+}
+
+function assertMayReachStripe(config: ServerConfig): void {
+  if (config.secretKey === undefined) return; // the mock runs in-process
+  const host = new URL(config.apiBase ?? STRIPE_API_BASE).host;
+  if (Deno.permissions.querySync({ name: "net", host }).state !== "granted") {
+    fail(
+      `Cannot start the onramp server as it may not connect to ${host}: run it with ` +
+        `--allow-net (or --allow-net=${host} besides the address it listens on)`,
+    );
+  }
+}
+
+let config: ServerConfig;
+try {
+  config = readServerConfig(env);
+  assertMayReachStripe(config);
+  await assertStripeReachable(config);
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
 // The mock is imported only without a key, so a real deployment never loads its code.
 const app = await createConfiguredApp(config, () => import("../mock_mode.ts"));
 
 Deno.serve({
-  port: Number(Deno.env.get("PORT") ?? 8000),
-  hostname: Deno.env.get("HOSTNAME") ?? "0.0.0.0",
+  port: Number(env("PORT") ?? 8000),
+  hostname: env("HOSTNAME") ?? "0.0.0.0",
   onListen({ hostname, port }) {
     const host = hostname === "0.0.0.0" ? "localhost" : hostname;
     console.log(

@@ -8,8 +8,13 @@ import { serve } from "@hono/node-server";
 import process from "node:process";
 import { readServerConfig } from "../config.ts";
 import { createConfiguredApp, ONRAMP_PATH } from "../server_app.ts";
+import { assertStripeReachable } from "../startup_checks.ts";
 
 const config = readServerConfig((name) => process.env[name]);
+await assertStripeReachable(config).catch((error) => {
+  console.error(error.message);
+  process.exit(1);
+});
 // The mock is imported only without a key, so a real deployment never runs its code.
 const app = await createConfiguredApp(config, () => import("../mock_mode.ts"));
 
