@@ -18,10 +18,9 @@
  * @module
  */
 import type { Context, Hono } from "hono";
-import { timingSafeEqual } from "hono/utils/buffer";
 import { OnrampError } from "../errors/onramp_error.ts";
 import { isStripeErrorType } from "../errors/stripe_error.ts";
-import { CLIENT_SECRET_HEADER } from "../routes/retrieve_session.ts";
+import { assertSessionOwner, CLIENT_SECRET_HEADER } from "../routes/retrieve_session.ts";
 import { createStripeMock, type StripeMock } from "../mock/stripe_mock.ts";
 import type { ServerConfig } from "./config.ts";
 import { simulatedWidget } from "./simulated_widget.ts";
@@ -130,15 +129,7 @@ function registerDemoRoutes(
       });
     }
     const session = await callMock(`/v1/crypto/onramp_sessions/${encodeURIComponent(id)}`);
-    const held = session.client_secret;
-    if (typeof held !== "string" || !(await timingSafeEqual(secret, held))) {
-      throw new OnrampError(403, {
-        type: "invalid_request_error",
-        code: "client_secret_mismatch",
-        param: "Onramp-Client-Secret",
-        message: "The Onramp-Client-Secret header does not match this session",
-      });
-    }
+    await assertSessionOwner(session, secret);
     return session;
   }
 

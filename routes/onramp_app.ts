@@ -6,7 +6,6 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { createClientWithSeams } from "../client/create_client.ts";
 import type { ClientSeams } from "../client/retrying_fetch.ts";
@@ -36,6 +35,7 @@ import {
   requestSchemas,
 } from "../validation/schemas.ts";
 import { createSessionRoute, mintSession, type ResolveCustomer } from "./create_session.ts";
+import { limitBody } from "./_body_limit.ts";
 import { registerDocs } from "./docs.ts";
 import { registerWebhookRoute, type WebhookOptions } from "./webhooks.ts";
 import { fetchQuotes, quotesRoute } from "./quotes.ts";
@@ -373,16 +373,7 @@ export function cryptoOnrampWithSeams(
   }
   app.use(
     "/sessions",
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError() {
-        throw new OnrampError(413, {
-          type: "invalid_request_error",
-          code: "request_too_large",
-          message: `The request body is larger than ${maxBodyBytes} bytes`,
-        });
-      },
-    }),
+    limitBody(maxBodyBytes, "request body"),
     requireJson(),
   );
 

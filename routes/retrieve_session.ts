@@ -102,6 +102,30 @@ export function refuseSecretInUrl(queryNames: readonly string[]): void {
 }
 
 /**
+ * Checks proof of ownership: the session's own `client_secret`, as the caller sent it in the
+ * `Onramp-Client-Secret` header.
+ *
+ * @param session The session, as Stripe returned it (with its `client_secret`).
+ * @param clientSecret The secret the caller sent.
+ * @throws {OnrampError} A 403 `client_secret_mismatch` when it is not this session's.
+ */
+export async function assertSessionOwner(
+  session: { readonly client_secret?: unknown },
+  clientSecret: string,
+): Promise<void> {
+  const held = session.client_secret;
+  // Constant time: how much of a guess matches must not show in how long the answer takes.
+  if (typeof held === "string" && await timingSafeEqual(clientSecret, held)) return;
+  throw new OnrampError(403, {
+    type: "invalid_request_error",
+    code: "client_secret_mismatch",
+    param: CLIENT_SECRET_HEADER,
+    message: "The Onramp-Client-Secret header does not match this session: send the " +
+      "client_secret its create returned, or leave the header out for its status alone",
+  });
+}
+
+/**
  * Fetches a session from Stripe and returns what the caller may read: the status alone, or
  * with the session's own `client_secret`, the full view.
  *
@@ -126,18 +150,7 @@ export async function retrievePublicSession(
   } catch (error) {
     throw fromUpstream(error, log);
   }
-  const held = (session as { client_secret?: unknown }).client_secret;
-  // Constant time: how much of a guess matches must not show in how long the answer takes.
-  const owner = typeof held === "string" && await timingSafeEqual(clientSecret, held);
-  if (!owner) {
-    throw new OnrampError(403, {
-      type: "invalid_request_error",
-      code: "client_secret_mismatch",
-      param: CLIENT_SECRET_HEADER,
-      message: "The Onramp-Client-Secret header does not match this session: send the " +
-        "client_secret its create returned, or leave the header out for its status alone",
-    });
-  }
+  await assertSessionOwner(session, clientSecret);
   try {
     return toPublicSession(session, false);
   } catch (error) {

@@ -8,7 +8,6 @@
 import { z } from "@hono/zod-openapi";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Handler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { OnrampClient } from "../client/create_client.ts";
 import type { CryptoOnrampSession } from "../client/types.ts";
 import type { Logger } from "../errors/logger.ts";
@@ -27,6 +26,7 @@ import {
   createSignatureVerifier,
   DEFAULT_TOLERANCE_SECONDS,
 } from "../webhooks/signature.ts";
+import { limitBody } from "./_body_limit.ts";
 import { errorResponses, WebhookReceivedSchema } from "./_responses.ts";
 import { fromUpstream } from "./_from_upstream.ts";
 
@@ -319,16 +319,7 @@ export function registerWebhookRoute(
   registerDocumentation(app);
   app.post(
     WEBHOOK_PATH,
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError() {
-        throw new OnrampError(413, {
-          type: "invalid_request_error",
-          code: "request_too_large",
-          message: `The event body is larger than ${maxBodyBytes} bytes`,
-        });
-      },
-    }),
+    limitBody(maxBodyBytes, "event body"),
     receiveWebhook,
   );
 }
