@@ -24,15 +24,25 @@ export interface TestApp {
   logs: LogEntry[];
 }
 
+/** Options of a test app: the sub-app's, bar the key, plus its fake Stripe and seams. */
+export type TestAppOptions = Partial<CryptoOnrampOptions> & {
+  /** The fake Stripe (it is the app's `fetch`). */
+  upstream?: FakeUpstream;
+  /** The client's clock, timer and jitter; the timer never waits unless replaced. */
+  seams?: ClientSeams;
+};
+
 /**
- * Mounts `cryptoOnramp(options)` at `/onramp` in a plain Hono app, with no real backoff.
+ * A platform's Hono app with `cryptoOnramp(options)` at `/onramp`, its fake Stripe and the log
+ * it writes to: what every way of running a test app (in-process, over HTTP) shares.
  *
- * @param options Options beside the key; `upstream` replaces the default fake Stripe (it is
- * the app's `fetch`), `seams` the client's clock, timer and jitter.
+ * @param options Options beside the key.
  */
-export function testApp(
-  options: Partial<CryptoOnrampOptions> & { upstream?: FakeUpstream; seams?: ClientSeams } = {},
-): TestApp {
+export function testPlatform(options: TestAppOptions = {}): {
+  platform: Hono;
+  upstream: FakeUpstream;
+  logs: LogEntry[];
+} {
   const { upstream = fakeUpstream(validAnswer), seams, ...rest } = options;
   const logs: LogEntry[] = [];
   const platform = new Hono().route(
@@ -45,6 +55,19 @@ export function testApp(
       fetch: upstream.fetch,
     }, { sleep: () => Promise.resolve(), ...seams }),
   );
+  return { platform, upstream, logs };
+}
+
+/**
+ * Mounts `cryptoOnramp(options)` at `/onramp` in a plain Hono app, with no real backoff.
+ *
+ * @param options Options beside the key; `upstream` replaces the default fake Stripe (it is
+ * the app's `fetch`), `seams` the client's clock, timer and jitter.
+ */
+export function testApp(
+  options: TestAppOptions = {},
+): TestApp {
+  const { platform, upstream, logs } = testPlatform(options);
   return {
     upstream,
     logs,

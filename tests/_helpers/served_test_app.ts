@@ -3,11 +3,9 @@
  * loopback), talking to a recording fake Stripe, with a logger that keeps every entry. Tests
  * that concern HTTP go through it, so what they see is what a browser would see.
  */
-import { Hono } from "hono";
-import { type CryptoOnrampOptions, cryptoOnrampWithSeams } from "../../routes/onramp_app.ts";
 import type { LogEntry } from "../../errors/logger.ts";
 import { type FakeUpstream, fakeUpstream, sessionJson } from "./fake_upstream.ts";
-import { SECRET_KEY } from "./onramp_app.ts";
+import { type TestAppOptions, testPlatform } from "./onramp_app.ts";
 
 /** A served test app; `await using` stops the server. */
 export interface ServedApp extends AsyncDisposable {
@@ -25,21 +23,11 @@ export interface ServedApp extends AsyncDisposable {
  *
  * @param options Options beside the key; `upstream` replaces the default fake Stripe.
  */
-export function serveTestApp(
-  options: Partial<CryptoOnrampOptions> & { upstream?: FakeUpstream } = {},
-): ServedApp {
-  const { upstream = fakeUpstream(Response.json(sessionJson())), ...rest } = options;
-  const logs: LogEntry[] = [];
-  const platform = new Hono().route(
-    "/onramp",
-    cryptoOnrampWithSeams({
-      stripeSecretKey: SECRET_KEY,
-      stripeApiBase: "https://stripe.test",
-      logger: (entry) => logs.push(entry),
-      ...rest,
-      fetch: upstream.fetch,
-    }, { sleep: () => Promise.resolve() }),
-  );
+export function serveTestApp(options: TestAppOptions = {}): ServedApp {
+  const { platform, upstream, logs } = testPlatform({
+    upstream: fakeUpstream(Response.json(sessionJson())),
+    ...options,
+  });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     (request, info) => platform.fetch(request, info),
