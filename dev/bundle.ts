@@ -22,8 +22,12 @@ export interface BundleReport {
   gzipBytes: number;
 }
 
-/** The Worker bundle's gzip budget, enforced by the tests: issue #5 asks for at most 100 KB. */
-export const WORKER_GZIP_BUDGET_BYTES = 80 * 1024;
+/**
+ * The Worker bundle's gzip budget, enforced by the tests. Issue #5 asks for at most 100 KB; the
+ * bundle measured 83.0 KB with webhooks and both Durable Object stores, so a few KB of growth
+ * shows here before it reaches that.
+ */
+export const WORKER_GZIP_BUDGET_BYTES = 90 * 1024;
 
 const ROOT = new URL("../", import.meta.url);
 const SETTINGS: Record<BundleTarget, esbuild.BuildOptions & { outfile: string }> = {
@@ -41,17 +45,22 @@ const SETTINGS: Record<BundleTarget, esbuild.BuildOptions & { outfile: string }>
 };
 
 /**
- * Zod re-exports all of its ~40 message locales as `z.locales`, and since `@hono/zod-openapi`
- * extends the `z` namespace object, no bundler can drop them: about 200 KB raw. The proxy uses
- * English only, so the bundle gets a locales module that has just `en`.
+ * Zod parts the proxy never runs, which no bundler can drop on its own: `@hono/zod-openapi`
+ * extends the whole `z` namespace object, and that namespace re-exports all of zod's ~40
+ * message locales (about 200 KB raw) and its JSON Schema generator (`toJSONSchema`, about
+ * 12 KB raw; `@asteasolutions/zod-to-openapi` writes its own OpenAPI schemas). The bundle gets
+ * a locales module that has just `en`, and a generator that says it is not bundled. The
+ * Worker conformance test runs this bundle in workerd, so a part that is in fact needed fails
+ * there.
  */
-const englishOnlyZodLocales: esbuild.Plugin = {
-  name: "zod-english-only-locales",
+const zodWithoutUnusedParts: esbuild.Plugin = {
+  name: "zod-without-unused-parts",
   setup(build) {
+    const fromZod = (importer: string) => /[\\/]zod[\\/]/.test(importer);
     build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => {
-      if (!/[\\/]zod[\\/]/.test(args.importer)) return undefined;
+      if (!fromZod(args.importer)) return undefined;
       return {
-        path: "zod-locales-en",
+        path: "english-only",
         namespace: "zod-locales",
         pluginData: { dir: `${args.resolveDir}/../locales` },
       };
@@ -59,6 +68,17 @@ const englishOnlyZodLocales: esbuild.Plugin = {
     build.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
       contents: 'export { default as en } from "./en.js";',
       resolveDir: args.pluginData?.dir,
+    }));
+    build.onResolve({ filter: /\/to-json-schema\.js$/ }, (args) => {
+      if (!fromZod(args.importer)) return undefined;
+      return { path: "not-bundled", namespace: "zod-json-schema" };
+    });
+    build.onLoad({ filter: /.*/, namespace: "zod-json-schema" }, () => ({
+      contents: `const missing = () => {
+  throw new Error("zod's toJSONSchema is not in this bundle (see dev/bundle.ts)");
+};
+export class JSONSchemaGenerator { constructor() { missing(); } }
+export function toJSONSchema() { missing(); }`,
     }));
   },
 };
@@ -88,7 +108,7 @@ export async function bundle(target: BundleTarget): Promise<BundleReport> {
       absWorkingDir: ROOT.pathname,
       logLevel: "error",
       legalComments: "none",
-      plugins: [englishOnlyZodLocales],
+      plugins: [zodWithoutUnusedParts],
     });
   } finally {
     await esbuild.stop();
