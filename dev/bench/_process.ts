@@ -126,11 +126,12 @@ export async function startServer(spec: ServerSpec, timeoutMs = 30_000): Promise
 export async function runCommand(
   command: string,
   args: string[],
-  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { env = {}, timeoutMs = 120_000 } = options;
+  const { env = {}, timeoutMs = 120_000, cwd } = options;
   const output = await new Deno.Command(command, {
     args,
+    ...(cwd !== undefined && { cwd }),
     env: { NO_COLOR: "1", ...env },
     stdin: "null",
     stdout: "piped",
