@@ -411,6 +411,8 @@ interface Report {
   webhooks: Webhooks;
   breakdown: BenchRecord[] | string | undefined;
   bundles: Bundles;
+  /** `LOG.md`: what was tried for the goals, kept or rejected, and why; carried into the report. */
+  triedLog: string;
 }
 
 function rowOf(rows: LoadRow[], id: TargetId): LoadRow | undefined {
@@ -775,6 +777,11 @@ function renderReport(report: Report): string {
     "## Where the in-process time goes (`deno bench dev/bench/breakdown_bench.ts`, one run)",
     "",
     ...renderBreakdown(report),
+    "",
+    "## What was tried, kept or rejected ([LOG.md](LOG.md), copied here by each run)",
+    "",
+    // LOG.md's own headings sit one level below this section's.
+    report.triedLog.trim().replace(/^#+ .*\n+/, "").replace(/^(#+) /gm, "#$1 "),
   ].join("\n");
 }
 
@@ -850,7 +857,9 @@ async function main(): Promise<void> {
       }
     }
 
+    const triedLog = await Deno.readTextFile(new URL("./LOG.md", import.meta.url));
     const report: Report = {
+      triedLog,
       settings,
       facts,
       generator,
