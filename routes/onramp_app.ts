@@ -12,7 +12,12 @@ import type { ClientSeams } from "../client/retrying_fetch.ts";
 import { consoleLogger, type Logger, redactingLogger } from "../errors/logger.ts";
 import { invalidRequest, OnrampError, toErrorResponse } from "../errors/onramp_error.ts";
 import { assertPositiveInteger } from "../errors/option_checks.ts";
-import { customerIp, type GetClientIp, type OnrampEnv } from "../ip/customer_ip.ts";
+import {
+  type CustomerIpResolver,
+  customerIpResolver,
+  type GetClientIp,
+  type OnrampEnv,
+} from "../ip/customer_ip.ts";
 import { requestOrigin } from "../ip/forwarded_origin.ts";
 import {
   compileTrustedProxies,
@@ -214,7 +219,11 @@ function requireJson(): MiddlewareHandler {
 }
 
 // One middleware for the checks every route needs: each extra layer costs a few µs per request.
-function guardRequest(allowedOrigins: readonly string[], proxies: TrustRule): MiddlewareHandler {
+function guardRequest(
+  allowedOrigins: readonly string[],
+  proxies: TrustRule,
+  customerIpOf: CustomerIpResolver,
+): MiddlewareHandler<OnrampEnv> {
   return async function guardRequest(c, next) {
     // Sessions carry a client_secret: no cache, shared or private, may keep any answer.
     c.header("Cache-Control", "no-store");
@@ -234,6 +243,9 @@ function guardRequest(allowedOrigins: readonly string[], proxies: TrustRule): Mi
         message: "This origin may not call the onramp routes",
       });
     }
+    // The customer's address, once, for the rate limit and the create (`c.var.customerIp`).
+    const ip = customerIpOf(c);
+    c.set("customerIp", ip instanceof Promise ? await ip : ip);
     await next();
   };
 }
@@ -363,8 +375,14 @@ export function cryptoOnrampWithSeams(
       }),
     );
   }
-  app.use("*", guardRequest(allowedOrigins ?? [], compileTrustedProxies(trustedProxies)));
-  app.use("*", customerIp({ trustedProxies, getClientIp }));
+  app.use(
+    "*",
+    guardRequest(
+      allowedOrigins ?? [],
+      compileTrustedProxies(trustedProxies),
+      customerIpResolver({ trustedProxies, getClientIp }),
+    ),
+  );
   if (rateLimitOptions !== undefined) {
     const limiter = rateLimit(rateLimitOptions, log);
     // "/sessions/*" matches "/sessions" too: one pattern each, so no request counts twice.
