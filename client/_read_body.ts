@@ -49,6 +49,14 @@ export async function readCappedBody(
     body.cancel().catch(() => {});
     return undefined;
   }
+  // A network answer of a declared length, not content-coded: the transport frames the body to
+  // that length (no more bytes can come), so it is read whole in one go, under the signal.
+  if (
+    declared >= 0 && response.type !== "default" && response.type !== "opaque" &&
+    !response.headers.has("content-encoding")
+  ) {
+    return await readWhole(response, signal);
+  }
   // A network body is a byte stream: read it straight into a buffer of ours. The default
   // reader's chunks are views of the transport's own buffers (Deno's are 64 KB for a 1 KB
   // answer), garbage the moment they are copied; under load that churn showed in the RSS.
@@ -75,6 +83,24 @@ export async function readCappedBody(
     return bytes;
   } finally {
     signal.removeEventListener("abort", onAbort);
+  }
+}
+
+async function readWhole(
+  response: Response,
+  signal: AbortSignal,
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (signal.aborted) throw signal.reason;
+  let onAbort: (() => void) | undefined;
+  // The transport ends the body on abort; the race ends the read even if it were slow to.
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return new Uint8Array(await Promise.race([response.arrayBuffer(), aborted]));
+  } finally {
+    signal.removeEventListener("abort", onAbort!);
   }
 }
 

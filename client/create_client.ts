@@ -20,7 +20,14 @@ import type {
   OnrampQuotes,
   QuoteParams,
 } from "./types.ts";
-import { type ClientSeams, createRetryingFetch, outcomeOf } from "./retrying_fetch.ts";
+import type { Outbound } from "./_transport.ts";
+import {
+  type ClientSeams,
+  createRetryingCall,
+  createRetryingFetch,
+  outcomeOf,
+  type UpstreamAnswer,
+} from "./retrying_fetch.ts";
 import { DEFAULT_MAX_RETRY_AFTER_MS } from "./retry.ts";
 
 /** Stripe's production API. */
@@ -129,7 +136,11 @@ export interface OnrampClient {
   listSessions(params?: ListSessionsParams): Promise<CryptoOnrampSessionList>;
   /** Gets estimated quotes (`GET /v1/crypto/onramp_quotes`). */
   getQuotes(params?: QuoteParams): Promise<OnrampQuotes>;
-  /** The underlying `openapi-fetch` client, with auth, encoding and retries, for other calls. */
+  /**
+   * An `openapi-fetch` client with the same auth, encoding, retries and bounds, for other calls:
+   * it takes and gives web `Request`s and `Response`s, and runs the middleware given to its
+   * `use()`. (The methods above run on a twin of it that skips those objects.)
+   */
   readonly api: OnrampApi;
 }
 
@@ -195,7 +206,7 @@ function relaysBody(status: number): boolean {
   return status < 500 && status !== 401 && status !== 403 && status !== 409 && status !== 429;
 }
 
-function toStripeApiError(error: unknown, response: Response): StripeApiError {
+function toStripeApiError(error: unknown, response: UpstreamAnswer | Response): StripeApiError {
   const envelope = (error as { error?: unknown } | undefined)?.error;
   const body = typeof envelope === "object" && envelope !== null
     ? envelope as Record<string, unknown>
@@ -232,7 +243,27 @@ function toStripeApiError(error: unknown, response: Response): StripeApiError {
 
 // openapi-fetch parses nothing (`parseAs: "text"`): a body that is not JSON is then an answer
 // to refuse, not an exception that could pass for a failure to reach Stripe.
-type TextResult = { data?: string; error?: unknown; response: Response };
+type TextResult = { data?: string; error?: unknown; response: UpstreamAnswer | Response };
+
+/**
+ * The request openapi-fetch builds for the client's own calls (its `Request` option): the
+ * parts, kept as openapi-fetch made them, where a web `Request` would copy and check them all
+ * once more only to be copied again for the attempt. The headers were checked already: they
+ * come from openapi-fetch as a `Headers`.
+ */
+class OutboundRequest implements Outbound {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: string | undefined;
+
+  constructor(url: string, init: { method?: string; headers?: Headers; body?: string }) {
+    this.url = url;
+    this.method = init.method ?? "GET";
+    this.headers = init.headers ?? new Headers();
+    this.body = init.body;
+  }
+}
 
 // The parsed answer, or what is wrong with it.
 function readAnswer(data: string | undefined, shape: AnswerShape): { value: unknown } | string {
@@ -327,20 +358,32 @@ export function createClientWithSeams(
   const headers: Record<string, string> = { Authorization: `Bearer ${secretKey}` };
   if (stripeVersion !== undefined) headers["Stripe-Version"] = stripeVersion;
 
-  const api = createClient<paths>({
+  const retrying = {
+    timeoutMs,
+    deadlineMs,
+    maxNetworkRetries,
+    maxRetryAfterMs,
+    maxResponseBytes,
+    fetch,
+    seams,
+  };
+  const shared = {
     baseUrl,
     headers,
-    fetch: createRetryingFetch({
-      timeoutMs,
-      deadlineMs,
-      maxNetworkRetries,
-      maxRetryAfterMs,
-      maxResponseBytes,
-      fetch,
-      seams,
-    }),
-    querySerializer: (query) => encodeStripeForm(query as unknown as Record<string, FormValue>),
-    bodySerializer: (body) => encodeStripeForm(body as unknown as Record<string, FormValue>),
+    querySerializer: (query: unknown) =>
+      encodeStripeForm(query as unknown as Record<string, FormValue>),
+    bodySerializer: (body: unknown) =>
+      encodeStripeForm(body as unknown as Record<string, FormValue>),
+  };
+  const api = createClient<paths>({ ...shared, fetch: createRetryingFetch(retrying) });
+  // The methods' twin of `api`: openapi-fetch builds the request (URL, query, body, headers),
+  // and the retrying call sends it from its parts and answers an `UpstreamAnswer`, which has
+  // all openapi-fetch reads of a response.
+  const call = createRetryingCall(retrying);
+  const own = createClient<paths>({
+    ...shared,
+    Request: OutboundRequest as unknown as typeof Request,
+    fetch: call as unknown as (request: Request) => Promise<Response>,
   });
 
   return {
@@ -359,7 +402,7 @@ export function createClientWithSeams(
         );
       }
       return await unwrap(
-        api.POST("/v1/crypto/onramp_sessions", {
+        own.POST("/v1/crypto/onramp_sessions", {
           body: params,
           headers: { "Content-Type": FORM, "Idempotency-Key": key },
           parseAs: "text",
@@ -369,7 +412,7 @@ export function createClientWithSeams(
     },
     retrieveSession(id) {
       return unwrap(
-        api.GET("/v1/crypto/onramp_sessions/{session}", {
+        own.GET("/v1/crypto/onramp_sessions/{session}", {
           params: { path: { session: checkWellFormed("id", id) } },
           parseAs: "text",
         }),
@@ -378,13 +421,13 @@ export function createClientWithSeams(
     },
     listSessions(params = {}) {
       return unwrap(
-        api.GET("/v1/crypto/onramp_sessions", { params: { query: params }, parseAs: "text" }),
+        own.GET("/v1/crypto/onramp_sessions", { params: { query: params }, parseAs: "text" }),
         SESSION_LIST,
       );
     },
     getQuotes(params = {}) {
       return unwrap(
-        api.GET("/v1/crypto/onramp_quotes", { params: { query: params }, parseAs: "text" }),
+        own.GET("/v1/crypto/onramp_quotes", { params: { query: params }, parseAs: "text" }),
         QUOTES,
       );
     },

@@ -9,6 +9,7 @@ import {
   safeText,
 } from "../errors/redact.ts";
 import type { StripeErrorType } from "../errors/stripe_error.ts";
+import type { AnswerHead } from "./_transport.ts";
 
 /**
  * The `type` of a {@linkcode StripeApiError}: one of Stripe's error types, or
@@ -52,7 +53,7 @@ const faults = new WeakSet<StripeApiError>();
 export function upstreamFault(
   code: UpstreamFaultCode,
   message: string,
-  response: Response,
+  response: AnswerHead,
   attempts: number,
 ): StripeApiError {
   const error = new StripeApiError({

@@ -25,7 +25,12 @@ export type FormValue =
 // (docs/stripe-api-notes.md#form-encoding).
 const EXTRA_RESERVED = /[!'()*]/g;
 
+// What every encoder leaves as it is, brackets included (see encodePart): most names and values
+// (`destination_networks[0]`, `ethereum`, `100`) are nothing else, and need no encoding at all.
+const PLAIN = /^[A-Za-z0-9_.~[\]-]*$/;
+
 function encodePart(text: string): string {
+  if (PLAIN.test(text)) return text;
   return encodeURIComponent(text)
     .replace(EXTRA_RESERVED, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)
     // Brackets stay readable, as Stripe's libraries leave them.

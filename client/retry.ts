@@ -8,18 +8,19 @@
  *
  * @module
  */
+import type { AnswerHead } from "./_transport.ts";
 
 /** What came back from one attempt. */
 export type AttemptResult =
   /** An answer, its body read whole (and within `maxResponseBytes`). */
-  | { readonly response: Response }
+  | { readonly response: AnswerHead; readonly body?: Uint8Array<ArrayBuffer> }
   /**
    * No answer: the connection failed, the attempt's time ran out, or the runtime refused to
    * open the connection at all (a Deno run without `--allow-net` for Stripe's host).
    */
   | { readonly failure: "network" | "timeout" | "not_permitted" }
   /** An answer the client refuses: a redirect, or a body over `maxResponseBytes`. */
-  | { readonly fault: "redirect" | "too_large"; readonly response: Response };
+  | { readonly fault: "redirect" | "too_large"; readonly response: AnswerHead };
 
 /** The longest backoff between two attempts, in milliseconds. */
 export const MAX_BACKOFF_MS = 5_000;

@@ -2,9 +2,15 @@
  * A `fetch` that gives each attempt a timeout and the whole call a deadline, repeats retryable
  * failures with backoff, and refuses redirects and oversized answers.
  *
+ * Two doors to one loop: {@linkcode createRetryingCall} takes the request in parts and answers
+ * a light {@linkcode UpstreamAnswer} (the client's own calls: no web `Request` or `Response` is
+ * built for them but the one `Request` per attempt that a `fetch` transport needs), and
+ * {@linkcode createRetryingFetch} is the same loop as a `fetch` (`Request` in, `Response` out).
+ *
  * @module
  */
 import { readCappedBody } from "./_read_body.ts";
+import { type AnswerHead, type Outbound, partsExchangeOf, type ReadAnswer } from "./_transport.ts";
 import { StripeApiError, upstreamFault } from "./errors.ts";
 import { type AttemptResult, decideRetry } from "./retry.ts";
 
@@ -53,19 +59,74 @@ export interface AttemptOutcome {
   readonly retryable: boolean;
 }
 
+const decoder = new TextDecoder();
+
+/**
+ * The answer a retrying call resolves with: the last attempt's status and headers, its body
+ * read whole (within `maxResponseBytes`), and how it came about. It has what openapi-fetch reads
+ * of a `Response` (`status`, `ok`, `headers`, `text()`), so it flows through it as one.
+ *
+ * @example Read an answer's status, attempts and text
+ * ```ts
+ * import { UpstreamAnswer } from "./retrying_fetch.ts";
+ *
+ * const head = { status: 200, ok: true, headers: new Headers() };
+ * const answer = new UpstreamAnswer(head, new TextEncoder().encode("{}"), 1, false);
+ * console.log(answer.status, answer.attempts, await answer.text());
+ * ```
+ */
+export class UpstreamAnswer implements AnswerHead, AttemptOutcome {
+  /** A 2xx status. */
+  readonly ok: boolean;
+
+  /**
+   * @param head The last attempt's status and headers.
+   * @param bytes Its whole body.
+   * @param attempts Attempts made, retries included.
+   * @param retryable The retry decision's verdict.
+   */
+  constructor(
+    readonly head: AnswerHead,
+    readonly bytes: Uint8Array<ArrayBuffer>,
+    readonly attempts: number,
+    readonly retryable: boolean,
+  ) {
+    this.ok = head.status >= 200 && head.status < 300;
+  }
+
+  /** The HTTP status. */
+  get status(): number {
+    return this.head.status;
+  }
+
+  /** The answer's headers. */
+  get headers(): AnswerHead["headers"] {
+    return this.head.headers;
+  }
+
+  /**
+   * The body as text (UTF-8), as `Response.text()` reads it.
+   *
+   * @returns The text.
+   */
+  text(): Promise<string> {
+    return Promise.resolve(decoder.decode(this.bytes));
+  }
+}
+
 // Keyed by the response itself, so the verdict travels with it through openapi-fetch.
-const outcomes = new WeakMap<Response, AttemptOutcome>();
+const outcomes = new WeakMap<object, AttemptOutcome>();
 
 /**
  * How `response` came about: the attempts made and whether the retry decision that stopped on
  * it found it retryable.
  *
- * @param response A response returned by a retrying fetch.
- * @returns Its outcome, or `undefined` for a response the retrying fetch did not return (one a
- * caller's openapi-fetch middleware replaced, say).
+ * @param response A response returned by a retrying fetch, or an answer of a retrying call.
+ * @returns Its outcome, or `undefined` for a response neither returned (one a caller's
+ * openapi-fetch middleware replaced, say).
  */
-export function outcomeOf(response: Response): AttemptOutcome | undefined {
-  return outcomes.get(response);
+export function outcomeOf(response: object): AttemptOutcome | undefined {
+  return response instanceof UpstreamAnswer ? response : outcomes.get(response);
 }
 
 function defaultSleep(ms: number): Promise<void> {
@@ -75,9 +136,9 @@ function defaultSleep(ms: number): Promise<void> {
 // A 3xx, whether the transport handed it over (`redirect: "manual"`), made it opaque (browsers
 // do), or followed it anyway (a platform `fetch` that drops the mode): Stripe's API never
 // redirects, and whatever sits at the other end is not Stripe.
-function isRedirect(response: Response): boolean {
-  return response.redirected || response.type === "opaqueredirect" ||
-    (response.status >= 300 && response.status < 400);
+function isRedirect(head: AnswerHead): boolean {
+  return head.redirected === true || head.type === "opaqueredirect" ||
+    (head.status >= 300 && head.status < 400);
 }
 
 // Deno refuses a connection its permissions do not allow with `Deno.errors.NotCapable` (named
@@ -87,37 +148,78 @@ function isPermissionRefusal(error: unknown): boolean {
     (error.name === "NotCapable" || error.name === "PermissionDenied");
 }
 
-async function attemptOnce(
-  request: Request,
+// One attempt through a `fetch`: the answer's body is read whole under the same signal (a
+// stalled body is a timeout too) and within the bound; a redirect's is not read at all.
+async function fetchAndRead(
   send: (request: Request) => Promise<Response>,
-  controller: AbortController,
+  request: Request,
+  signal: AbortSignal,
+  maxResponseBytes: number,
+): Promise<ReadAnswer> {
+  const response = await send(request);
+  if (isRedirect(response)) {
+    response.body?.cancel().catch(() => {});
+    return { head: response, body: new Uint8Array(0) };
+  }
+  return { head: response, body: await readCappedBody(response, maxResponseBytes, signal) };
+}
+
+async function attemptOnce(
+  outbound: Outbound,
+  send: (request: Request) => Promise<Response>,
+  attemptMs: number,
   maxResponseBytes: number,
 ): Promise<AttemptResult> {
-  // Rejects at the deadline even when a transport does not tie its promise to the signal.
-  const deadline = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener("abort", () => reject(controller.signal.reason));
-  });
-  deadline.catch(() => {}); // only observed through the race below
-  let response: Response;
-  let body: Uint8Array<ArrayBuffer> | undefined;
+  const exchange = partsExchangeOf(send);
+  let timedOut = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let answer: ReadAnswer;
   try {
-    response = await Promise.race([send(request), deadline]);
-    if (isRedirect(response)) {
-      response.body?.cancel().catch(() => {});
-      return { fault: "redirect", response };
+    if (exchange !== undefined) {
+      // A transport that takes the parts: no Request, no signal; the timer ends it directly.
+      const pending = exchange(outbound, maxResponseBytes);
+      answer = await new Promise<ReadAnswer>((resolve, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          pending.cancel();
+          reject(new Error("The attempt's time is up"));
+        }, attemptMs);
+        pending.answer.then(resolve, reject);
+      });
+    } else {
+      // `manual`: a redirect comes back as the 3xx it is, never followed with our key.
+      const controller = new AbortController();
+      const request = new Request(outbound.url, {
+        method: outbound.method,
+        headers: outbound.headers,
+        body: outbound.body ?? null,
+        redirect: "manual",
+        signal: controller.signal,
+      });
+      // Rejects at the attempt's end even when a transport does not tie its promise to the
+      // signal.
+      answer = await new Promise<ReadAnswer>((resolve, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+          reject(controller.signal.reason);
+        }, attemptMs);
+        fetchAndRead(send, request, controller.signal, maxResponseBytes).then(resolve, reject);
+      });
     }
-    // The whole body under the same deadline (a stalled body is a timeout too) and within the
-    // bound, so that a buffered response can be read again by whoever inspects it next.
-    body = await readCappedBody(response, maxResponseBytes, controller.signal);
   } catch (error) {
-    // Only the transport and the body's stream fail here: no answer came back.
+    // A request the platform refuses to build (a bad header) is a local fault, never a
+    // failure to reach Stripe: it surfaces as it is. Otherwise only the transport and the
+    // body's stream fail here: no answer came back.
+    if (timer === undefined) throw error;
     if (isPermissionRefusal(error)) return { failure: "not_permitted" };
-    return { failure: controller.signal.aborted ? "timeout" : "network" };
+    return { failure: timedOut ? "timeout" : "network" };
+  } finally {
+    clearTimeout(timer);
   }
-  if (body === undefined) return { fault: "too_large", response };
-  // A 204 or 205 may not carry a body, not even an empty one.
-  const nullBody = response.status === 204 || response.status === 205;
-  return { response: new Response(nullBody ? null : body, response) };
+  if (isRedirect(answer.head)) return { fault: "redirect", response: answer.head };
+  if (answer.body === undefined) return { fault: "too_large", response: answer.head };
+  return { response: answer.head, body: answer.body };
 }
 
 function connectionError(
@@ -154,7 +256,7 @@ function connectionError(
 
 function refusedAnswer(
   fault: "redirect" | "too_large",
-  response: Response,
+  response: AnswerHead,
   attempts: number,
   maxResponseBytes: number,
 ): StripeApiError {
@@ -178,21 +280,43 @@ function refusedAnswer(
 }
 
 /**
- * Wraps a `fetch` with a per-attempt timeout and a whole-call deadline, repeats what
+ * Gives each attempt of a call a timeout and the whole call a deadline, repeats what
  * `decideRetry` (in `retry.ts`) says to repeat, waiting as long as it says, and refuses what
  * no caller should get: redirects (never followed) and bodies over `maxResponseBytes`. The
- * same request (and so the same `Idempotency-Key`) is sent on every attempt.
+ * same request (and so the same `Idempotency-Key`) is sent on every attempt, from its parts: a
+ * `fetch` transport gets a fresh `Request` each time, and a transport that carries a parts
+ * exchange (`transports/node.ts`) gets the parts themselves.
+ *
+ * @example One call, retried up to twice, each attempt within 2 s
+ * ```ts
+ * import { createRetryingCall } from "./retrying_fetch.ts";
+ *
+ * const call = createRetryingCall({
+ *   timeoutMs: 2_000,
+ *   deadlineMs: 10_000,
+ *   maxNetworkRetries: 2,
+ *   maxRetryAfterMs: 5_000,
+ *   maxResponseBytes: 1_048_576,
+ *   fetch: () => Promise.resolve(Response.json({ id: "cos_123" })),
+ * });
+ * const answer = await call({
+ *   url: "https://api.stripe.com/v1/crypto/onramp_sessions/cos_123",
+ *   method: "GET",
+ *   headers: new Headers(),
+ *   body: undefined,
+ * });
+ * console.log(answer.status, await answer.text());
+ * ```
  *
  * @param options Timeouts, retry budget, body bound, transport and (for tests) clock, timer
  * and jitter.
- * @returns A fetch that resolves with the last response, its body read and its
- * {@linkcode outcomeOf} recorded; or rejects with a {@linkcode StripeApiError}: of type
- * `api_connection_error` when no attempt got an answer, of code `upstream_redirect` or
- * `upstream_response_too_large` for a refused one.
+ * @returns A call that resolves with the last answer, its body read; or rejects with a
+ * {@linkcode StripeApiError}: of type `api_connection_error` when no attempt got an answer, of
+ * code `upstream_redirect` or `upstream_response_too_large` for a refused one.
  */
-export function createRetryingFetch(
+export function createRetryingCall(
   options: RetryingFetchOptions,
-): (request: Request) => Promise<Response> {
+): (request: Outbound) => Promise<UpstreamAnswer> {
   const {
     timeoutMs,
     deadlineMs,
@@ -202,7 +326,7 @@ export function createRetryingFetch(
     fetch,
     seams = {},
   } = options;
-  return async function retryingFetch(request) {
+  return async function retryingCall(outbound) {
     // Looked up on each call, never at module load: Workers forbid timers and randomness in
     // global scope, and a fetch stubbed after the client was built is still honoured.
     const send = fetch ?? globalThis.fetch;
@@ -210,24 +334,9 @@ export function createRetryingFetch(
     const random = seams.random ?? Math.random;
     const now = seams.now ?? Date.now;
     const deadlineAt = now() + deadlineMs;
-    const hasBody = request.method !== "GET" && request.method !== "HEAD";
     for (let retriesMade = 0;; retriesMade++) {
       const attemptMs = Math.min(timeoutMs, Math.max(1, deadlineAt - now()));
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), attemptMs);
-      let result: AttemptResult;
-      try {
-        // `manual`: a redirect comes back as the 3xx it is, never followed with our key. A body
-        // is sent from a copy, so that the original is there for a retry. (Asked by method:
-        // reading `request.body` would turn the body into a stream, which is slower to copy.)
-        const attempt = new Request(hasBody ? request.clone() : request, {
-          redirect: "manual",
-          signal: controller.signal,
-        });
-        result = await attemptOnce(attempt, send, controller, maxResponseBytes);
-      } finally {
-        clearTimeout(timer);
-      }
+      const result = await attemptOnce(outbound, send, attemptMs, maxResponseBytes);
       const nowMs = now();
       let decision = decideRetry(result, {
         retriesMade,
@@ -243,21 +352,59 @@ export function createRetryingFetch(
         if (now() < deadlineAt) continue;
         decision = { action: "stop", retryable: true, reason: "deadline_exceeded" };
       }
-      const outcome = { attempts: retriesMade + 1, retryable: decision.retryable };
+      const attempts = retriesMade + 1;
       if ("fault" in result) {
-        throw refusedAnswer(result.fault, result.response, outcome.attempts, maxResponseBytes);
+        throw refusedAnswer(result.fault, result.response, attempts, maxResponseBytes);
       }
       if ("failure" in result) {
         throw connectionError(
           result.failure,
-          outcome,
+          { attempts, retryable: decision.retryable },
           attemptMs,
           attemptMs < timeoutMs,
-          new URL(request.url).host,
+          new URL(outbound.url).host,
         );
       }
-      outcomes.set(result.response, outcome);
-      return result.response;
+      return new UpstreamAnswer(
+        result.response,
+        result.body ?? new Uint8Array(0),
+        attempts,
+        decision.retryable,
+      );
     }
+  };
+}
+
+/**
+ * {@linkcode createRetryingCall} as a `fetch`: the request's body is read once, then sent
+ * on every attempt; the answer comes back as a `Response` whose body is already read (so it
+ * can be read again by whoever inspects it next) and whose {@linkcode outcomeOf} is recorded.
+ *
+ * @param options As for {@linkcode createRetryingCall}.
+ * @returns A fetch that resolves with the last response, or rejects as the call does.
+ */
+export function createRetryingFetch(
+  options: RetryingFetchOptions,
+): (request: Request) => Promise<Response> {
+  const call = createRetryingCall(options);
+  return async function retryingFetch(request) {
+    // Asked by method: reading `request.body` would turn a body into a stream, slower to read.
+    const hasBody = request.method !== "GET" && request.method !== "HEAD";
+    const body = hasBody ? new Uint8Array(await request.arrayBuffer()) : undefined;
+    const answer = await call({
+      url: request.url,
+      method: request.method,
+      headers: request.headers,
+      body: body === undefined || body.byteLength === 0 ? undefined : body,
+    });
+    // A 204 or 205 may not carry a body, not even an empty one.
+    const nullBody = answer.status === 204 || answer.status === 205;
+    const response = new Response(nullBody ? null : answer.bytes, {
+      status: answer.status,
+      statusText: answer.head.statusText ?? "",
+      headers: [...answer.headers],
+    });
+    outcomes.set(response, answer);
+    return response;
   };
 }

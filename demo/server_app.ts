@@ -32,6 +32,8 @@ export interface ServerAppOptions {
   webhookStore?: WebhookEventStore;
   /** Set when Stripe is the embedded mock: its transport. */
   mockFetch?: CryptoOnrampOptions["fetch"];
+  /** How the server reaches the real Stripe (the runtime's fastest transport). @default {globalThis.fetch} */
+  fetch?: CryptoOnrampOptions["fetch"];
   /** Where rate-limit counters live when `RATE_LIMIT_PER_MINUTE` is set. @default {this instance's memory} */
   rateLimitStore?: RateLimitStore;
   /** Also told of each handled event, after its log line (mock mode's journal). */
@@ -79,6 +81,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
     webhookSecrets,
     webhookStore,
     mockFetch,
+    fetch,
     rateLimitStore,
     onWebhookEvent,
     extend,
@@ -113,7 +116,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       ...(config.apiBase !== undefined && { stripeApiBase: config.apiBase }),
       ...(config.apiVersion !== undefined && { stripeVersion: config.apiVersion }),
       ...(config.trustedProxies !== undefined && { trustedProxies: config.trustedProxies }),
-      ...(mockFetch !== undefined && { fetch: mockFetch }),
+      ...(mockFetch !== undefined ? { fetch: mockFetch } : fetch !== undefined && { fetch }),
       ...(config.rateLimitPerMinute !== undefined && {
         rateLimit: {
           limit: config.rateLimitPerMinute,
@@ -151,6 +154,8 @@ export interface MockModeModule {
  * @param config The settings read from the environment.
  * @param loadMockMode Imports `demo/mock_mode.ts` (`() => import("./mock_mode.ts")`); called
  * only without a key.
+ * @param [options={}] How to reach the real Stripe.
+ * @param [options.fetch=globalThis.fetch] The runtime's transport (`createNodeFetch()` on Node).
  * @returns The app to serve.
  * @throws {TypeError} When a secret key is set without webhook secrets (which
  * `readServerConfig` already refuses).
@@ -158,6 +163,7 @@ export interface MockModeModule {
 export async function createConfiguredApp(
   config: ServerConfig,
   loadMockMode: () => Promise<MockModeModule>,
+  options: { fetch?: CryptoOnrampOptions["fetch"] } = {},
 ): Promise<Hono> {
   if (config.secretKey !== undefined) {
     if (config.webhookSecrets === undefined) {
@@ -169,6 +175,7 @@ export async function createConfiguredApp(
       config,
       secretKey: config.secretKey,
       webhookSecrets: config.webhookSecrets,
+      ...(options.fetch !== undefined && { fetch: options.fetch }),
     });
   }
   console.warn(

@@ -41,6 +41,12 @@ const SETTINGS: Record<BundleTarget, esbuild.BuildOptions & { outfile: string }>
     entryPoints: [new URL("demo/runtimes/node.ts", ROOT).pathname],
     outfile: new URL("dist/node.mjs", ROOT).pathname,
     platform: "node",
+    // undici is CommonJS and requires Node's built-ins: an ES module has no `require` of its
+    // own, so the bundle makes one.
+    banner: {
+      js: 'import { createRequire as __createRequire } from "node:module"; ' +
+        "const require = __createRequire(import.meta.url);",
+    },
   },
 };
 

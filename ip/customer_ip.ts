@@ -45,28 +45,65 @@ export interface CustomerIpOptions {
   getClientIp?: GetClientIp | undefined;
 }
 
+/** Decides one request's customer IP, as {@linkcode customerIp} stores it. */
+export type CustomerIpResolver = (
+  c: RequestContext,
+) => string | undefined | Promise<string | undefined>;
+
 /**
- * Resolves the customer's IP: the platform's `getClientIp` if given, else the connection's own
- * peer address (`CF-Connecting-IP` on Workers), walking `X-Forwarded-For` only through trusted
- * proxies. Never made up: with no valid address `customerIp` is `undefined`, and the routes
- * that need it refuse through {@linkcode requireCustomerIp}.
+ * Compiles how a request's customer IP is found: the platform's `getClientIp` if given, else
+ * the connection's own peer address (`CF-Connecting-IP` on Workers), walking `X-Forwarded-For`
+ * only through trusted proxies; then validated and written canonically. Synchronous unless
+ * `getClientIp` is async. Never made up: with no valid address it answers `undefined`.
+ *
+ * @example Resolve the address once, in a middleware of one's own
+ * ```ts
+ * import { Hono } from "hono";
+ * import { customerIpResolver } from "./customer_ip.ts";
+ *
+ * const customerIpOf = customerIpResolver({ trustedProxies: ["10.0.0.0/8"] });
+ * const app = new Hono();
+ * app.get("/ip", async (c) => c.json({ ip: (await customerIpOf(c)) ?? null }));
+ * ```
+ *
+ * @param options Trusted proxies and an override.
+ * @returns The resolver.
+ * @throws {RangeError} At start-up, when `trustedProxies` is invalid.
+ */
+export function customerIpResolver(options: CustomerIpOptions = {}): CustomerIpResolver {
+  const { trustedProxies, getClientIp } = options;
+  const rule = compileTrustedProxies(trustedProxies);
+  const accept = (found: string | undefined) => {
+    const normalized = found === undefined ? undefined : normalizeIp(found);
+    // The unspecified address says nothing about where the customer is.
+    return normalized === "0.0.0.0" || normalized === "::" ? undefined : normalized;
+  };
+  if (getClientIp !== undefined) {
+    return async function customerIpOf(c) {
+      return accept(await getClientIp(c));
+    };
+  }
+  return function customerIpOf(c) {
+    return accept(resolveForwardedFor(
+      { peer: runtimePeerAddress(c), forwardedFor: c.req.header("x-forwarded-for") ?? null },
+      rule,
+    ));
+  };
+}
+
+/**
+ * Resolves the customer's IP (see {@linkcode customerIpResolver}) and stores it as
+ * `c.var.customerIp`. With no valid address `customerIp` is `undefined`, and the routes that
+ * need it refuse through {@linkcode requireCustomerIp}.
  *
  * @param options Trusted proxies and an override.
  * @returns The middleware.
  * @throws {RangeError} At start-up, when `trustedProxies` is invalid.
  */
 export function customerIp(options: CustomerIpOptions = {}): MiddlewareHandler<OnrampEnv> {
-  const { trustedProxies, getClientIp } = options;
-  const rule = compileTrustedProxies(trustedProxies);
+  const resolve = customerIpResolver(options);
   return async function customerIp(c, next) {
-    const found = getClientIp ? await getClientIp(c) : resolveForwardedFor(
-      { peer: runtimePeerAddress(c), forwardedFor: c.req.header("x-forwarded-for") ?? null },
-      rule,
-    );
-    const normalized = found === undefined ? undefined : normalizeIp(found);
-    // The unspecified address says nothing about where the customer is.
-    const ip = normalized === "0.0.0.0" || normalized === "::" ? undefined : normalized;
-    c.set("customerIp", ip);
+    c.set("customerIp", await resolve(c));
     await next();
   };
 }

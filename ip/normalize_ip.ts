@@ -38,6 +38,10 @@ const MAX_INPUT_LENGTH = 64;
 const ADDRESS_CHARACTERS = /^[0-9A-Fa-f.:]+$/;
 
 const PORT = /^[0-9]{1,5}$/;
+
+// One octet as dotted decimal writes it: 0–255, no leading zero.
+const OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])";
+const CANONICAL_IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 const MAX_PORT = 65_535;
 
 // HTTP only pads header values with spaces and tabs; other Unicode spaces never surround a
@@ -117,6 +121,9 @@ export function ipToBinary(ip: string): IpBinary | undefined {
  * @returns The canonical address, or `undefined` when `text` is not a valid address.
  */
 export function normalizeIp(text: string): string | undefined {
+  // Most peers are already spelled canonically: four decimal octets of 0–255, no leading zero,
+  // nothing around them. That spelling is its own canonical form; anything else is parsed.
+  if (CANONICAL_IPV4.test(text)) return text;
   if (text.length > MAX_INPUT_LENGTH) return undefined;
   const bare = stripPort(text.replace(EDGE_WHITESPACE, ""));
   const ip = bare === undefined ? undefined : ipToBinary(bare);
