@@ -151,12 +151,11 @@ function isPermissionRefusal(error: unknown): boolean {
 // One attempt through a `fetch`: the answer's body is read whole under the same signal (a
 // stalled body is a timeout too) and within the bound; a redirect's is not read at all.
 async function fetchAndRead(
-  send: (request: Request) => Promise<Response>,
-  request: Request,
+  pending: Promise<Response>,
   signal: AbortSignal,
   maxResponseBytes: number,
 ): Promise<ReadAnswer> {
-  const response = await send(request);
+  const response = await pending;
   if (isRedirect(response)) {
     response.body?.cancel().catch(() => {});
     return { head: response, body: new Uint8Array(0) };
@@ -166,11 +165,13 @@ async function fetchAndRead(
 
 async function attemptOnce(
   outbound: Outbound,
-  send: (request: Request) => Promise<Response>,
+  // `undefined`: the platform's own `fetch`, given the parts (a `Request` built only to be
+  // taken apart again costs a copy of every header and a second signal).
+  send: ((request: Request) => Promise<Response>) | undefined,
   attemptMs: number,
   maxResponseBytes: number,
 ): Promise<AttemptResult> {
-  const exchange = partsExchangeOf(send);
+  const exchange = send === undefined ? undefined : partsExchangeOf(send);
   let timedOut = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let answer: ReadAnswer;
@@ -189,13 +190,15 @@ async function attemptOnce(
     } else {
       // `manual`: a redirect comes back as the 3xx it is, never followed with our key.
       const controller = new AbortController();
-      const request = new Request(outbound.url, {
+      const init: RequestInit = {
         method: outbound.method,
         headers: outbound.headers,
         body: outbound.body ?? null,
         redirect: "manual",
         signal: controller.signal,
-      });
+      };
+      // A `Request` the platform refuses to build throws here, before the attempt's timer.
+      const request = send === undefined ? undefined : new Request(outbound.url, init);
       // Rejects at the attempt's end even when a transport does not tie its promise to the
       // signal.
       answer = await new Promise<ReadAnswer>((resolve, reject) => {
@@ -204,7 +207,10 @@ async function attemptOnce(
           controller.abort();
           reject(controller.signal.reason);
         }, attemptMs);
-        fetchAndRead(send, request, controller.signal, maxResponseBytes).then(resolve, reject);
+        const pending = request === undefined
+          ? globalThis.fetch(outbound.url, init)
+          : send!(request);
+        fetchAndRead(pending, controller.signal, maxResponseBytes).then(resolve, reject);
       });
     }
   } catch (error) {
@@ -329,7 +335,7 @@ export function createRetryingCall(
   return async function retryingCall(outbound) {
     // Looked up on each call, never at module load: Workers forbid timers and randomness in
     // global scope, and a fetch stubbed after the client was built is still honoured.
-    const send = fetch ?? globalThis.fetch;
+    const send = fetch;
     const sleep = seams.sleep ?? defaultSleep;
     const random = seams.random ?? Math.random;
     const now = seams.now ?? Date.now;
