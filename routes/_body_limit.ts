@@ -49,7 +49,16 @@ export function limitBody(maxBytes: number, what: string): MiddlewareHandler {
     ) {
       return await counted(c, next);
     }
-    if (parseInt(declared, 10) > maxBytes) tooLarge();
+    // `parseInt` would read "abc" as NaN and "10, 500" as 10, and let either through unbounded
+    // (Hono's `bodyLimit` does); an HTTP parser refuses such a header, and so does this.
+    if (!/^[0-9]{1,16}$/.test(declared)) {
+      throw new OnrampError(400, {
+        type: "invalid_request_error",
+        code: "invalid_content_length",
+        message: "The Content-Length header must be a number of bytes",
+      });
+    }
+    if (Number(declared) > maxBytes) tooLarge();
     await next();
   };
 }

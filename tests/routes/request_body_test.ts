@@ -64,3 +64,21 @@ Deno.test("POST /sessions still counts a body without a length, and refuses it p
   assertEquals(small.status, 200, await small.clone().text());
   assertEquals(upstream.requests.length, 1);
 });
+
+Deno.test("POST /sessions refuses a Content-Length that is not a number of bytes with a 400, never reading on unbounded", async () => {
+  const { request, upstream } = testApp({ maxBodyBytes: 64 });
+  const big = JSON.stringify({ source_amount: "1".repeat(100) });
+  for (const declared of ["abc", "10, 500", "1e1", "-1", "0x10", "99999999999999999999"]) {
+    const res = await request("/onramp/sessions", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": declared },
+      body: big,
+    });
+    assertEquals(
+      [res.status, (await errorOf(res)).code],
+      [400, "invalid_content_length"],
+      `Content-Length ${JSON.stringify(declared)}`,
+    );
+  }
+  assertEquals(upstream.requests.length, 0);
+});
