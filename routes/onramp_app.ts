@@ -184,8 +184,6 @@ export interface CryptoOnrampOptions {
   webhooks?: WebhookOptions;
 }
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
-
 /** Pick mask of the browser-settable fields, at start-up. */
 function allowedBodySchema(
   schema: typeof CreateSessionBodySchema,
@@ -239,7 +237,7 @@ function requireJson(): MiddlewareHandler {
   return async function requireJson(c, next) {
     if (c.req.method === "POST") {
       const type = c.req.header("content-type") ?? "";
-      if (!JSON_TYPE.test(type) || !JSON_REQUEST_TYPE.test(type)) {
+      if (!JSON_REQUEST_TYPE.test(type)) {
         throw new OnrampError(415, {
           type: "invalid_request_error",
           code: "unsupported_media_type",
