@@ -198,7 +198,16 @@ async function attemptOnce(
         signal: controller.signal,
       };
       // A `Request` the platform refuses to build throws here, before the attempt's timer.
-      const request = send === undefined ? undefined : new Request(outbound.url, init);
+      // `globalThis.fetch` is looked up on each attempt, never at module load: Workers forbid
+      // timers and randomness in global scope, and a fetch stubbed after the client was built is
+      // still honoured.
+      let start: () => Promise<Response>;
+      if (send === undefined) {
+        start = () => globalThis.fetch(outbound.url, init);
+      } else {
+        const request = new Request(outbound.url, init);
+        start = () => send(request);
+      }
       // Rejects at the attempt's end even when a transport does not tie its promise to the
       // signal.
       answer = await new Promise<ReadAnswer>((resolve, reject) => {
@@ -207,9 +216,7 @@ async function attemptOnce(
           controller.abort();
           reject(controller.signal.reason);
         }, attemptMs);
-        const pending = request === undefined
-          ? globalThis.fetch(outbound.url, init)
-          : send!(request);
+        const pending = start();
         fetchAndRead(pending, controller.signal, maxResponseBytes).then(resolve, reject);
       });
     }
@@ -333,16 +340,13 @@ export function createRetryingCall(
     seams = {},
   } = options;
   return async function retryingCall(outbound) {
-    // Looked up on each call, never at module load: Workers forbid timers and randomness in
-    // global scope, and a fetch stubbed after the client was built is still honoured.
-    const send = fetch;
     const sleep = seams.sleep ?? defaultSleep;
     const random = seams.random ?? Math.random;
     const now = seams.now ?? Date.now;
     const deadlineAt = now() + deadlineMs;
     for (let retriesMade = 0;; retriesMade++) {
       const attemptMs = Math.min(timeoutMs, Math.max(1, deadlineAt - now()));
-      const result = await attemptOnce(outbound, send, attemptMs, maxResponseBytes);
+      const result = await attemptOnce(outbound, fetch, attemptMs, maxResponseBytes);
       const nowMs = now();
       let decision = decideRetry(result, {
         retriesMade,
