@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { fakeUpstream, sessionJson, stripeError } from "../_helpers/fake_upstream.ts";
+import { fakeUpstream, quotesJson, sessionJson, stripeError } from "../_helpers/fake_upstream.ts";
 import { errorOf, testApp } from "../_helpers/onramp_app.ts";
 
 Deno.test("GET /sessions/{id} returns the session's status without client_secret", async () => {
@@ -40,15 +40,7 @@ Deno.test("GET /sessions/{id} passes Stripe's 404 through", async () => {
   assertEquals((await errorOf(res)).code, "resource_missing");
 });
 
-const quotes = {
-  id: "f".repeat(64),
-  object: "crypto.onramp.quotes",
-  destination_network_quotes: { ethereum: [], solana: null },
-  livemode: false,
-  rate_fetched_at: 1674265506.3408287,
-  source_amount: "100.00",
-  source_currency: "usd",
-};
+const quotes = quotesJson();
 
 Deno.test("GET /quotes validates the query and calls GET /v1/crypto/onramp_quotes", async () => {
   const upstream = fakeUpstream(Response.json(quotes));
