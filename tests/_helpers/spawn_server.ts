@@ -1,6 +1,9 @@
 /**
- * Starts a server process and waits until it says where it listens.
+ * Starts a server process and waits until it says where it listens; and the real demo server on
+ * a mock Stripe served over HTTP.
  */
+import { serveStripeMock } from "../../mock/serve_mock.ts";
+import type { StripeMock } from "../../mock/stripe_mock.ts";
 
 /** A running server process. */
 export interface SpawnedServer {
@@ -92,4 +95,62 @@ export async function spawnServer(
     clearTimeout(timer);
     exited.catch(() => {});
   }
+}
+
+/** The demo server with a secret key, on a mock Stripe it reaches over HTTP. */
+export interface DemoOnMock extends SpawnedServer {
+  /**
+   * Requests that reached the mock since the server listened: the server's start-up probe of
+   * `STRIPE_API_BASE` is not counted.
+   */
+  upstreamRequests(): number;
+  /** Stops the server, then the mock's HTTP server. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves `mock` over HTTP and spawns the real Deno demo server (`demo/runtimes/deno.ts`) on it,
+ * with `secretKey` and the mock's URL as `STRIPE_API_BASE`, on a free port of 127.0.0.1.
+ *
+ * @param mock The mock Stripe; its `secretKeys` must accept `secretKey`.
+ * @param secretKey The server's `STRIPE_SECRET_KEY`.
+ * @param env More variables, or ones to override (`HOSTNAME`, `TRUSTED_PROXIES`, …).
+ * @returns The running server; stopping it stops the mock's server too.
+ */
+export async function spawnDemoOnMock(
+  mock: StripeMock,
+  secretKey: string,
+  env: Record<string, string> = {},
+): Promise<DemoOnMock> {
+  const controller = new AbortController();
+  const stripe = serveStripeMock(mock, { signal: controller.signal });
+  const stopStripe = async () => {
+    controller.abort();
+    await stripe.finished;
+  };
+  let server: SpawnedServer;
+  try {
+    server = await spawnServer(Deno.execPath(), ["run", "-A", "demo/runtimes/deno.ts"], {
+      STRIPE_SECRET_KEY: secretKey,
+      STRIPE_API_BASE: stripe.url,
+      PORT: "0",
+      HOSTNAME: "127.0.0.1",
+      ...env,
+    });
+  } catch (error) {
+    await stopStripe();
+    throw error;
+  }
+  const atStart = mock.stats.requests;
+  return {
+    ...server,
+    upstreamRequests: () => mock.stats.requests - atStart,
+    async stop() {
+      try {
+        await server.stop();
+      } finally {
+        await stopStripe();
+      }
+    },
+  };
 }

@@ -9,11 +9,10 @@
  * trusts. The server listens on `::`, so it sees both.
  */
 import { assert, assertEquals } from "@std/assert";
-import { serveStripeMock } from "../../mock/serve_mock.ts";
 import { createStripeMock, type StripeMock } from "../../mock/stripe_mock.ts";
 import { startNginx } from "../_helpers/nginx.ts";
 import { type ProxyStyle, startReverseProxy } from "../_helpers/reverse_proxy.ts";
-import { spawnServer } from "../_helpers/spawn_server.ts";
+import { spawnDemoOnMock } from "../_helpers/spawn_server.ts";
 
 const SECRET = "sk_test_BehindProxySecretNeverShown";
 const CERT = new URL("../_helpers/tls/localhost.crt", import.meta.url);
@@ -58,12 +57,7 @@ async function withDemoServer(
   run: (setup: Setup) => Promise<void>,
 ) {
   const mock = createStripeMock({ secretKeys: [SECRET] });
-  const controller = new AbortController();
-  const stripe = serveStripeMock(mock, { signal: controller.signal });
-  const server = await spawnServer(Deno.execPath(), ["run", "-A", "demo/runtimes/deno.ts"], {
-    STRIPE_SECRET_KEY: SECRET,
-    STRIPE_API_BASE: stripe.url,
-    PORT: "0",
+  const server = await spawnDemoOnMock(mock, SECRET, {
     HOSTNAME: "::",
     TRUSTED_PROXIES: trustedProxies ?? "",
   });
@@ -101,8 +95,6 @@ async function withDemoServer(
     await Promise.all(proxies.map((proxy) => proxy.close()));
     client.close();
     await server.stop();
-    controller.abort();
-    await stripe.finished;
   }
 }
 

@@ -5,9 +5,8 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { createStripeMock } from "../../mock/stripe_mock.ts";
-import { serveStripeMock } from "../../mock/serve_mock.ts";
 import { memoryMb } from "../_helpers/http_upstream.ts";
-import { spawnServer } from "../_helpers/spawn_server.ts";
+import { spawnDemoOnMock } from "../_helpers/spawn_server.ts";
 
 const CONCURRENT = Number(Deno.env.get("LOAD_CONCURRENT") ?? 1000);
 const SOAK_SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? 0);
@@ -38,14 +37,7 @@ async function burst(url: string, from: number, count: number): Promise<Map<numb
 
 Deno.test("load: 1,000 concurrent creations over loopback, no errors, bounded memory, all accounted", async () => {
   const mock = createStripeMock();
-  const controller = new AbortController();
-  const stripe = serveStripeMock(mock, { signal: controller.signal });
-  const server = await spawnServer(Deno.execPath(), ["run", "-A", "demo/runtimes/deno.ts"], {
-    STRIPE_SECRET_KEY: SECRET,
-    STRIPE_API_BASE: stripe.url,
-    PORT: "0",
-    HOSTNAME: "127.0.0.1",
-  });
+  const server = await spawnDemoOnMock(mock, SECRET);
   try {
     let sent = 0;
     const started = performance.now();
@@ -89,7 +81,5 @@ Deno.test("load: 1,000 concurrent creations over loopback, no errors, bounded me
     assert(!server.output().includes(SECRET), "the server printed its secret key");
   } finally {
     await server.stop();
-    controller.abort();
-    await stripe.finished;
   }
 });

@@ -4,10 +4,9 @@
  * parser refuses before our code runs).
  */
 import { assert, assertEquals } from "@std/assert";
-import { serveStripeMock } from "../../mock/serve_mock.ts";
 import { createStripeMock } from "../../mock/stripe_mock.ts";
 import { headerOf, type RawResponse, type RawTarget, sendRaw } from "../_helpers/raw_http.ts";
-import { spawnServer } from "../_helpers/spawn_server.ts";
+import { spawnDemoOnMock } from "../_helpers/spawn_server.ts";
 
 const SECRET = "sk_test_MalformedRequestSecretNeverShown";
 
@@ -63,28 +62,13 @@ interface DemoServer {
 
 // The real demo server, on a mock Stripe served over HTTP that counts what reaches it.
 async function withDemoServer(run: (server: DemoServer) => Promise<void>): Promise<void> {
-  const mock = createStripeMock({ secretKeys: [SECRET] });
-  const controller = new AbortController();
-  const stripe = serveStripeMock(mock, { signal: controller.signal });
+  const server = await spawnDemoOnMock(createStripeMock({ secretKeys: [SECRET] }), SECRET);
   try {
-    const server = await spawnServer(Deno.execPath(), ["run", "-A", "demo/runtimes/deno.ts"], {
-      STRIPE_SECRET_KEY: SECRET,
-      STRIPE_API_BASE: stripe.url,
-      PORT: "0",
-      HOSTNAME: "127.0.0.1",
-    });
-    try {
-      const target = { hostname: "127.0.0.1", port: Number(new URL(server.url).port) };
-      const atStart = mock.stats.requests;
-      const upstreamRequests = () => mock.stats.requests - atStart;
-      await run({ target, upstreamRequests, output: server.output });
-      assert(!server.output().includes(SECRET), "the key was printed");
-    } finally {
-      await server.stop();
-    }
+    const target = { hostname: "127.0.0.1", port: Number(new URL(server.url).port) };
+    await run({ target, upstreamRequests: server.upstreamRequests, output: server.output });
+    assert(!server.output().includes(SECRET), "the key was printed");
   } finally {
-    controller.abort();
-    await stripe.finished;
+    await server.stop();
   }
 }
 
