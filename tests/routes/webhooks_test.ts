@@ -10,7 +10,7 @@ import {
   type WebhookEventStore,
 } from "../../webhooks/event_store.ts";
 import { fakeUpstream, neverCalled, sessionJson } from "../_helpers/fake_upstream.ts";
-import { errorOf, SECRET_KEY, testApp } from "../_helpers/onramp_app.ts";
+import { errorOf, SECRET_KEY, testApp, testPlatform } from "../_helpers/onramp_app.ts";
 import { serveApp } from "../_helpers/served_app.ts";
 import {
   eventBody,
@@ -457,17 +457,11 @@ Deno.test("POST /webhooks answers the refetch's 502 when the store also fails to
       () => Response.json({ error: { type: "api_error", message: "down" } }, { status: 500 }),
     ),
   );
-  const logs: LogEntry[] = [];
-  const platform = new Hono().route(
-    "/onramp",
-    cryptoOnrampWithSeams({
-      stripeSecretKey: SECRET_KEY,
-      stripeApiBase: "https://stripe.test",
-      fetch: upstream.fetch,
-      logger: (entry) => logs.push(entry),
-      webhooks: { secret: WEBHOOK_SECRET, store, refetchSession: true, onSessionUpdated() {} },
-    }, { now: () => NOW_MS, sleep: () => Promise.resolve() }),
-  );
+  const { platform, logs } = testPlatform({
+    upstream,
+    webhooks: { secret: WEBHOOK_SECRET, store, refetchSession: true, onSessionUpdated() {} },
+    seams: { now: () => NOW_MS },
+  });
   const server = serveApp((request, info) => platform.fetch(request, info));
   try {
     failing.release = true;
