@@ -21,8 +21,16 @@ interface EventsView {
   }[];
 }
 
-/** Starts `command args…` on the embedded mock: every variable that would leave it is blank. */
-export function startOnMock(command: string, args: string[]): Promise<SpawnedServer> {
+/**
+ * Starts `command args…` on a free port of 127.0.0.1, on the embedded mock unless `env` says
+ * more: every variable that would leave it is blank (the server treats empty as unset), whatever
+ * the developer's shell exports.
+ */
+export function startOnMock(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<SpawnedServer> {
   return spawnServer(command, args, {
     PORT: "0",
     HOSTNAME: "127.0.0.1",
@@ -32,6 +40,7 @@ export function startOnMock(command: string, args: string[]): Promise<SpawnedSer
     STRIPE_API_BASE: "",
     TRUSTED_PROXIES: "",
     RATE_LIMIT_PER_MINUTE: "",
+    ...env,
   });
 }
 

@@ -20,7 +20,8 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/as
 import { type Browser, chromium, type Page } from "playwright-core";
 import { serveStripeMock } from "../../mock/serve_mock.ts";
 import { createStripeMock } from "../../mock/stripe_mock.ts";
-import { type SpawnedServer, spawnServer } from "../_helpers/spawn_server.ts";
+import type { SpawnedServer } from "../_helpers/spawn_server.ts";
+import { startOnMock } from "./_lifecycle.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const SCREENSHOT = new URL("dist/browser-demo.png", ROOT);
@@ -60,21 +61,10 @@ if (skip) {
   );
 }
 
-/** `demo/runtimes/deno.ts` on a free port; on the embedded mock Stripe unless `env` says more. */
+/** `demo/runtimes/deno.ts`, on the embedded mock Stripe unless `env` says more. */
 function startServer(env: Record<string, string> = {}): Promise<SpawnedServer> {
-  // Empty counts as unset (demo/config.ts), so whatever the developer's shell exports, the
-  // server runs on the mock, and the page loads no Stripe script from the network.
-  return spawnServer(Deno.execPath(), ["run", "-A", "demo/runtimes/deno.ts"], {
-    PORT: "0",
-    HOSTNAME: "127.0.0.1",
-    STRIPE_SECRET_KEY: "",
-    STRIPE_WEBHOOK_SECRET: "",
-    STRIPE_PUBLISHABLE_KEY: "",
-    STRIPE_API_BASE: "",
-    TRUSTED_PROXIES: "",
-    RATE_LIMIT_PER_MINUTE: "",
-    ...env,
-  });
+  // On the mock, the page loads no Stripe script from the network.
+  return startOnMock(Deno.execPath(), ["run", "-A", "demo/runtimes/deno.ts"], env);
 }
 
 /** Headless Chromium at `path` on a fresh profile that Playwright deletes on close. */
