@@ -20,6 +20,7 @@ import {
 import { type BrowserField, DEFAULT_BROWSER_FIELDS } from "../../validation/policy.ts";
 import { fakeUpstream, validAnswer } from "../_helpers/fake_upstream.ts";
 import { SECRET_KEY, testApp } from "../_helpers/onramp_app.ts";
+import { PROTOTYPE_KEYS } from "../_helpers/prototype_keys.ts";
 
 const RUNS = Number(Deno.env.get("FUZZ_RUNS") ?? 2000);
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261125);
@@ -108,14 +109,7 @@ const hostileValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.dictionary(hostileString, tie("value"), { maxKeys: 5 }),
   ),
 })).value;
-const pollutionKey = fc.constantFrom(
-  "__proto__",
-  "constructor",
-  "prototype",
-  "toString",
-  "hasOwnProperty",
-  "valueOf",
-);
+const pollutionKey = fc.constantFrom(...PROTOTYPE_KEYS);
 
 /** An enum value's neighbours: near misses that must all be refused. */
 const neighbours = (values: readonly string[]) =>

@@ -10,15 +10,7 @@ import { serveStripeMock } from "../../mock/serve_mock.ts";
 import { createStripeMock, type StripeMock } from "../../mock/stripe_mock.ts";
 import { headerOf, sendRaw } from "../_helpers/raw_http.ts";
 import { KEY, SESSIONS } from "./_helpers.ts";
-
-const PROTOTYPE_KEYS = [
-  "__proto__",
-  "constructor",
-  "prototype",
-  "toString",
-  "hasOwnProperty",
-  "valueOf",
-];
+import { PROTOTYPE_KEYS } from "../_helpers/prototype_keys.ts";
 
 async function withServedMock(
   run: (target: { hostname: string; port: number; url: string }, mock: StripeMock) => Promise<void>,

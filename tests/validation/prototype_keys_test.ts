@@ -8,8 +8,7 @@ import { applyPolicy } from "../../validation/policy.ts";
 import { findCreateSessionViolation, findQuoteViolation } from "../../validation/rules.ts";
 import { jsonPost } from "../_helpers/onramp_app.ts";
 import { serveTestApp } from "../_helpers/served_test_app.ts";
-
-const PROTOTYPE_KEYS = ["constructor", "toString", "hasOwnProperty", "valueOf", "__proto__"];
+import { PROTOTYPE_KEYS } from "../_helpers/prototype_keys.ts";
 
 Deno.test("the catalog's lookups find nothing for prototype keys", () => {
   for (const key of PROTOTYPE_KEYS) {
