@@ -24,7 +24,7 @@ const ROOT = new URL("../", import.meta.url);
 const ENTRY = "demo/runtimes/deno.ts";
 const OUT = new URL("demo/deno.lock", ROOT);
 
-// "@hono/zod-openapi@1.6.3_hono@4.13.19" → "@hono/zod-openapi": the version's "@" is the first
+// "@hono/node-server@2.1.9_hono@4.13.19" → "@hono/node-server": the version's "@" is the first
 // one after the scope's.
 const nameOf = (id: string) => id.slice(0, id.indexOf("@", 1));
 // "…@1.6.3_hono@4.13.19" → "…@1.6.3": versions hold no "_", peer suffixes start with one.
@@ -43,7 +43,7 @@ function idOf(dependency: string, ids: readonly string[]): string {
 }
 
 // The npm packages the demo's module graph imports, and everything they depend on, as ids of
-// the root lockfile (`@hono/zod-openapi@1.6.3_hono@4.13.19_zod@4.1.13`).
+// the root lockfile (`@hono/node-server@2.1.9_hono@4.13.19`).
 async function demoPackages(root: Lockfile): Promise<Set<string>> {
   const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", "--node-modules-dir=none", "--lock=deno.lock", "--frozen", ENTRY],
@@ -56,7 +56,7 @@ async function demoPackages(root: Lockfile): Promise<Set<string>> {
     modules: { specifier: string }[];
   };
   const ids = Object.keys(root.npm ?? {});
-  // "npm:/@hono/zod-openapi@1.6.3/sub/path" → "@hono/zod-openapi@1.6.3"
+  // "npm:/@hono/node-server@2.1.9/sub/path" → "@hono/node-server@2.1.9"
   const imported = new Set(
     info.modules.map(({ specifier }) => /^npm:\/((?:@[^/]+\/)?[^/@]+@[^/]+)/.exec(specifier)?.[1])
       .filter((name) => name !== undefined),

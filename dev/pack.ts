@@ -25,9 +25,10 @@ export const ENTRY_POINTS: Readonly<Record<string, string>> = {
   "./mock": "mock/stripe_mock.ts",
 };
 
-// The runtime packages of the library: hono is the platform's own (a peer), the rest are ours.
+// The packages of the library: hono is the platform's own (a peer), the rest are ours
+// (openapi3-ts for the OpenAPI document's types only: nothing of it runs).
 const PEERS = ["hono"];
-const DEPENDENCIES = ["@hono/zod-openapi", "zod", "openapi-fetch"];
+const DEPENDENCIES = ["zod", "openapi-fetch", "openapi3-ts"];
 
 interface DenoConfig {
   name: string;
@@ -115,7 +116,7 @@ async function emitTypes(config: DenoConfig): Promise<void> {
       await Deno.copyFile(`${ROOT}${file}`, `${stage}/${file}`);
     }
     const dependencies = Object.fromEntries(
-      [...PEERS, ...DEPENDENCIES, "openapi3-ts", "typescript"].map((
+      [...PEERS, ...DEPENDENCIES, "typescript"].map((
         name,
       ) => [name, rangeOf(config, name)]),
     );

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import type { CryptoOnrampSession } from "../client/types.ts";
 import { type IpBinary, ipToBinary } from "../ip/normalize_ip.ts";
 import { BUILT_IN_CATALOG, type Catalog, FIAT_DECIMALS } from "../validation/catalog.ts";

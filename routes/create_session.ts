@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import * as z from "zod";
 import type { Context } from "hono";
 import type { OnrampClient } from "../client/create_client.ts";
 import { fromUpstream } from "./_from_upstream.ts";
@@ -22,10 +22,9 @@ import { firstSchemaViolation } from "../validation/schema_violation.ts";
 import {
   asParsedJson,
   type CreateSessionBody,
-  type CreateSessionBodySchema,
   type RequestSchemas,
 } from "../validation/schemas.ts";
-import { errorResponses, type PublicSession, PublicSessionSchema } from "./_responses.ts";
+import type { PublicSession } from "./_responses.ts";
 import { toPublicSession } from "./public_session.ts";
 
 /** Supplies the signed-in customer's data from the platform's own auth, or refuses them. */
@@ -37,49 +36,12 @@ export type ResolveCustomer = (
 export const IdempotencyHeaderSchema = z.object({
   "idempotency-key": z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, {
     message: "must be 1 to 255 visible ASCII characters",
-  }).optional().openapi({
+  }).optional().meta({
     description: "Send the same key when repeating a request (a double click, a retry after a " +
       "network error) and get the same session back instead of a second one.",
     example: "checkout-7f3c2a",
   }),
 });
-
-/**
- * The route definition, documented with the body the platform lets the browser send.
- *
- * @param body The create schema narrowed to the allowed fields.
- * @returns The route, to register with `app.openapi`.
- */
-export function createSessionRoute(
-  body: typeof CreateSessionBodySchema,
-): ReturnType<typeof buildRoute> {
-  return buildRoute(body);
-}
-
-function buildRoute(body: typeof CreateSessionBodySchema) {
-  return createRoute({
-    method: "post",
-    path: "/sessions",
-    operationId: "createOnrampSession",
-    tags: ["Onramp sessions"],
-    summary: "Create an onramp session",
-    description: "Creates a Stripe crypto onramp session for the customer making the request. " +
-      "The server adds the customer's IP address (Stripe checks the region with it), applies " +
-      "the platform's policy and every rule of Stripe's create-session reference before Stripe " +
-      "is called, and returns the `client_secret` that mounts the onramp widget.",
-    request: {
-      headers: IdempotencyHeaderSchema,
-      body: { required: true, content: { "application/json": { schema: body } } },
-    },
-    responses: {
-      200: {
-        description: "The session; hand `client_secret` to the onramp widget.",
-        content: { "application/json": { schema: PublicSessionSchema } },
-      },
-      ...errorResponses(400, 401, 403, 413, 415, 429, 500, 502, 503, 504),
-    },
-  });
-}
 
 /** What the create handler needs, resolved once at start-up. */
 export interface CreateSessionDeps {

@@ -4,9 +4,10 @@
  *
  * @module
  */
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, Hono } from "hono";
+import type { OpenAPIObject } from "openapi3-ts/oas31";
 import type { OnrampEnv } from "../ip/customer_ip.ts";
+import type { OnrampDocumentInput } from "../openapi/onramp_routes.ts";
 import { DOCS_PAGE_POLICY, renderDocsPage } from "./docs_page.ts";
 
 const SPEC_PATH = "/openapi.json";
@@ -41,40 +42,42 @@ function toUrlPath(text: string): string {
 }
 
 /**
- * Registers the OpenAPI 3.1 document and the human docs page. Register it after every route,
- * since the document lists the routes registered so far.
+ * Registers the OpenAPI 3.1 document and the human docs page. The document is neither loaded
+ * nor built before the first request for either: its modules (the response schemas, zod's JSON
+ * Schema conversion) are imported then, the document built once from `describe()`, and each
+ * mount prefix gets its own `servers`.
  *
  * @param app The onramp sub-app.
- * @param title The document's title.
+ * @param describe What the document follows: the app's schemas and options.
  */
-export function registerDocs(app: OpenAPIHono<OnrampEnv>, title: string): void {
-  const documents = new Map<string, ReturnType<typeof app.getOpenAPI31Document>>();
-  const documentFor = (prefix: string) => {
+export function registerDocs(app: Hono<OnrampEnv>, describe: () => OnrampDocumentInput): void {
+  let built: Promise<OpenAPIObject> | undefined;
+  const documents = new Map<string, OpenAPIObject>();
+  const documentFor = async (prefix: string) => {
+    built ??= import("../openapi/onramp_routes.ts").then((module) =>
+      module.onrampDocument(describe())
+    );
+    // A failed import or build is tried again by the next request, not remembered.
+    const base = await built.catch((error) => {
+      built = undefined;
+      throw error;
+    });
     let document = documents.get(prefix);
     if (document === undefined) {
-      document = app.getOpenAPI31Document({
-        openapi: "3.1.0",
-        info: {
-          title,
-          version: "1",
-          description: "Mint Stripe crypto onramp sessions from the browser, safely: the server " +
-            "holds the Stripe key, adds the customer's IP address and enforces the platform's " +
-            "policy and Stripe's parameter rules. Errors use Stripe's envelope.",
-        },
-        servers: [{ url: prefix === "" ? "/" : prefix }],
-      });
+      document = { ...base, servers: [{ url: prefix === "" ? "/" : prefix }] };
       if (documents.size >= MAX_CACHED_PREFIXES) documents.clear();
       documents.set(prefix, document);
     }
     return document;
   };
-  app.get(SPEC_PATH, function openApiDocument(c) {
-    return c.json(documentFor(mountPrefix(c, SPEC_PATH)));
+  app.get(SPEC_PATH, async function openApiDocument(c) {
+    return c.json(await documentFor(mountPrefix(c, SPEC_PATH)));
   });
-  app.get(DOCS_PATH, function docsPage(c) {
+  app.get(DOCS_PATH, async function docsPage(c) {
     const prefix = mountPrefix(c, DOCS_PATH);
+    const document = await documentFor(prefix);
     // The page loads nothing and runs nothing; say so before the browser parses a byte.
     c.header("Content-Security-Policy", DOCS_PAGE_POLICY);
-    return c.html(renderDocsPage(documentFor(prefix), { title, specPath: prefix + SPEC_PATH }));
+    return c.html(renderDocsPage(document, { specPath: prefix + SPEC_PATH }));
   });
 }

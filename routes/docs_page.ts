@@ -477,22 +477,21 @@ function errorsSection(doc: OpenAPIObject, shared: ReadonlySet<string>): Html | 
  * marked rather than expanded. Every string from the document is escaped, and the page's
  * `<meta>` policy ({@linkcode DOCS_PAGE_POLICY}) lets it load and run nothing.
  *
- * @param doc The document, e.g. from `app.getOpenAPI31Document(...)`.
+ * @param doc The document, e.g. from `buildOpenApiDocument(...)`.
  * @param options Page options.
  * @param [options.title=doc.info.title] The page title.
  * @param options.specPath Where the machine-readable document is served, linked at the top.
  * @returns The page, starting with `<!doctype html>`.
  *
- * @example Serve the docs of an OpenAPIHono app
+ * @example Serve the docs page of a document
  * ```ts
- * import { OpenAPIHono } from "@hono/zod-openapi";
+ * import { Hono } from "hono";
  * import { DOCS_PAGE_POLICY, renderDocsPage } from "./docs_page.ts";
  *
- * const app = new OpenAPIHono();
- * const info = { title: "Onramp", version: "1" };
- * app.doc31("/openapi.json", { openapi: "3.1.0", info });
+ * const doc = { openapi: "3.1.0", info: { title: "Onramp", version: "1" }, paths: {} };
+ * const app = new Hono();
+ * app.get("/openapi.json", (c) => c.json(doc));
  * app.get("/docs", (c) => {
- *   const doc = app.getOpenAPI31Document({ openapi: "3.1.0", info });
  *   c.header("Content-Security-Policy", DOCS_PAGE_POLICY);
  *   return c.html(renderDocsPage(doc, { specPath: "/openapi.json" }));
  * });

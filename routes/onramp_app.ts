@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { OpenAPIHono, type z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
+import type * as z from "zod";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { cors } from "hono/cors";
 import { createClientWithSeams } from "../client/create_client.ts";
@@ -39,31 +39,26 @@ import {
   CREATE_SESSION_EXAMPLE,
   type CreateSessionBodySchema,
   requestSchemas,
+  SessionPathSchema,
 } from "../validation/schemas.ts";
-import {
-  createSessionRoute,
-  IdempotencyHeaderSchema,
-  mintSession,
-  type ResolveCustomer,
-} from "./create_session.ts";
+import { IdempotencyHeaderSchema, mintSession, type ResolveCustomer } from "./create_session.ts";
 import { limitBody } from "./_body_limit.ts";
 import { registerDocs } from "./docs.ts";
 import { registerWebhookRoute, type WebhookOptions } from "./webhooks.ts";
-import { fetchQuotes, quotesRoute } from "./quotes.ts";
+import { fetchQuotes } from "./quotes.ts";
 import {
   CLIENT_SECRET_HEADER,
+  ClientSecretHeaderSchema,
   refuseSecretInUrl,
   retrievePublicSession,
-  retrieveSessionRoute,
 } from "./retrieve_session.ts";
 
 /**
- * The sub-app {@linkcode cryptoOnramp} returns: a `@hono/zod-openapi` `OpenAPIHono` app, to mount
- * with `app.route(path, …)`.
+ * The sub-app {@linkcode cryptoOnramp} returns: a Hono app, to mount with `app.route(path, …)`.
  *
  * @internal
  */
-type OnrampApp = OpenAPIHono<OnrampEnv>;
+type OnrampApp = Hono<OnrampEnv>;
 
 /** Options of {@linkcode cryptoOnramp}. */
 export interface CryptoOnrampOptions {
@@ -206,16 +201,34 @@ function allowedBodySchema(
       fields.includes(field as BrowserField)
     ),
   );
-  return schema.pick(mask).openapi("CreateSessionRequest", { example }) as never;
+  return schema.pick(mask).meta({ ...schema.meta(), example }) as never;
 }
 
-// A failed schema as Stripe's error, naming the parameter (`where` is the validator target).
-function schemaRefusal(error: z.ZodError, where: string): OnrampError {
-  const { param, code, message } = firstSchemaViolation(
-    error.issues,
-    where === "json" ? "request body" : where,
+/**
+ * What part of the request a schema checks, as a refusal names it when no parameter is at
+ * fault: `header`, `param` (the path), `query`, or `request body`.
+ */
+type RequestPart = "header" | "param" | "query" | "request body";
+
+// The one place a failed schema becomes Stripe's error shape, naming the parameter. Every
+// route validates in its handler, synchronously: a validator middleware would parse each part
+// asynchronously, in a layer of its own, for a tenth of a create's cost.
+function validated<T extends z.ZodType>(schema: T, value: unknown, part: RequestPart): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const { param, code, message } = firstSchemaViolation(result.error.issues, part);
+  throw invalidRequest(param, code, message);
+}
+
+// The query as Hono's validators read it: a name given once is a string, repeated a list.
+// (`Object.fromEntries` makes each name an own key: a `__proto__` is refused as unknown).
+function queryOf(c: Context): Record<string, string | string[]> {
+  return Object.fromEntries(
+    Object.entries(c.req.queries()).map(([name, values]) => [
+      name,
+      values.length === 1 ? values[0]! : values,
+    ]),
   );
-  return invalidRequest(param, code, message);
 }
 
 // The body as Hono's JSON validator reads it, once `requireJson` let its type through: a Hono
@@ -228,9 +241,8 @@ async function readJsonBody(c: Context): Promise<unknown> {
   }
 }
 
-// The spellings @hono/zod-openapi's media-type gate takes for a JSON body (parameters must be
-// `name=value`, so `application/json;` is refused); the route validates its body itself, so it
-// holds a create to the same rule.
+// The spellings of a JSON media type taken for a create's body: parameters must be
+// `name=value`, so `application/json;` is refused.
 const JSON_REQUEST_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
 
 function requireJson(): MiddlewareHandler {
@@ -381,12 +393,7 @@ export function cryptoOnrampWithSeams(
     log,
   };
 
-  const app = new OpenAPIHono<OnrampEnv>({
-    // The one place a schema failure becomes Stripe's error shape, naming the parameter.
-    defaultHook(result) {
-      if (!result.success) throw schemaRefusal(result.error, result.target);
-    },
-  });
+  const app = new Hono<OnrampEnv>();
   // Set before returning: Hono's route() reads a sub-app's onError when it is mounted.
   app.onError(toErrorResponse(log));
   if (allowedOrigins !== undefined) {
@@ -422,38 +429,40 @@ export function cryptoOnrampWithSeams(
     requireJson(),
   );
 
-  // Documented from its schemas like every route, but validated by the same schemas here, in
-  // the handler and synchronously: the route's validators (@hono/zod-validator) would parse the
-  // body and every header asynchronously, in two more layers, for a tenth of a create's cost.
-  // Same order and same answers: the header first, then the body, each refusal in Stripe's
-  // shape through `schemaRefusal`.
-  const sessionRoute = createSessionRoute(bodySchema);
-  app.openAPIRegistry.registerPath(sessionRoute);
-  app.post(sessionRoute.path, async function createSession(c) {
-    const header = IdempotencyHeaderSchema.safeParse(
+  app.post("/sessions", async function createSession(c) {
+    const header = validated(
+      IdempotencyHeaderSchema,
       { "idempotency-key": c.req.header("idempotency-key") },
+      "header",
     );
-    if (!header.success) throw schemaRefusal(header.error, "header");
-    const parsed = bodySchema.safeParse(await readJsonBody(c));
-    if (!parsed.success) throw schemaRefusal(parsed.error, "json");
-    const body = asParsedJson(parsed.data);
-    const session = await mintSession(sessionDeps, c, body, header.data["idempotency-key"]);
+    const body = asParsedJson(validated(bodySchema, await readJsonBody(c), "request body"));
+    const session = await mintSession(sessionDeps, c, body, header["idempotency-key"]);
     return c.json(session, 200);
   });
-  app.openapi(retrieveSessionRoute, async function retrieveSession(c) {
+  app.get("/sessions/:id", async function retrieveSession(c) {
+    const { id } = validated(SessionPathSchema, c.req.param(), "param");
+    const secret = validated(
+      ClientSecretHeaderSchema,
+      { [CLIENT_SECRET_HEADER]: c.req.header(CLIENT_SECRET_HEADER) },
+      "header",
+    )[CLIENT_SECRET_HEADER];
     refuseSecretInUrl(Object.keys(c.req.queries()));
-    const { id } = c.req.valid("param");
-    const secret = c.req.valid("header")[CLIENT_SECRET_HEADER];
     return c.json(await retrievePublicSession(client, log, id, secret), 200);
   });
-  app.openapi(quotesRoute(schemas.quoteQuery), async function getQuotes(c) {
-    const query = asParsedJson(c.req.valid("query"));
+  app.get("/quotes", async function getQuotes(c) {
+    const query = asParsedJson(validated(schemas.quoteQuery, queryOf(c), "query"));
     return c.json(await fetchQuotes(client, log, query, catalog), 200);
   });
   if (webhooks !== undefined) {
     registerWebhookRoute(app, webhooks, { client, log, now: seams.now ?? Date.now });
   }
-  registerDocs(app, docsTitle);
+  registerDocs(app, () => ({
+    title: docsTitle,
+    createBody: bodySchema,
+    quoteQuery: schemas.quoteQuery,
+    requestComponents: schemas.components,
+    webhooks: webhooks !== undefined,
+  }));
   // Everything under the mount point is ours to answer, in Stripe's shape.
   app.all("*", function unknownRoute(c) {
     throw new OnrampError(404, {

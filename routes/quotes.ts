@@ -3,48 +3,13 @@
  *
  * @module
  */
-import { createRoute } from "@hono/zod-openapi";
 import type { OnrampClient } from "../client/create_client.ts";
 import type { OnrampQuotes } from "../client/types.ts";
 import { fromUpstream } from "./_from_upstream.ts";
 import type { Logger } from "../errors/logger.ts";
 import { BUILT_IN_CATALOG, type Catalog } from "../validation/catalog.ts";
 import { enforceRules, quoteViolations } from "../validation/rules.ts";
-import { type QuoteQuery, QuoteQuerySchema, type RequestSchemas } from "../validation/schemas.ts";
-import { errorResponses, QuotesSchema } from "./_responses.ts";
-
-function buildRoute(query: RequestSchemas["quoteQuery"]) {
-  return createRoute({
-    method: "get",
-    path: "/quotes",
-    operationId: "getOnrampQuotes",
-    tags: ["Quotes"],
-    summary: "Get estimated onramp quotes",
-    description: "Stripe's estimated prices for each currency–network pair, checked before " +
-      "Stripe is called: `source_amount` and `destination_amount` exclude each other, and " +
-      "`destination_amount` needs exactly one currency and one network.",
-    request: { query },
-    responses: {
-      200: {
-        description: "The quotes.",
-        content: { "application/json": { schema: QuotesSchema } },
-      },
-      ...errorResponses(400, 429, 500, 502, 503, 504),
-    },
-  });
-}
-
-/**
- * The route definition of `GET /quotes`, its query following one catalog.
- *
- * @param query The query schema of the app's catalog.
- * @returns The route, to register with `app.openapi`.
- */
-export function quotesRoute(
-  query: RequestSchemas["quoteQuery"] = QuoteQuerySchema,
-): ReturnType<typeof buildRoute> {
-  return buildRoute(query);
-}
+import type { QuoteQuery } from "../validation/schemas.ts";
 
 /**
  * Checks the quotes rules (documented ones refused, unverified ones logged as warnings) and

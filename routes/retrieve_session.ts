@@ -12,21 +12,14 @@
  *
  * @module
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { OnrampClient } from "../client/create_client.ts";
 import type { CryptoOnrampSession } from "../client/types.ts";
 import { fromUpstream } from "./_from_upstream.ts";
 import type { Logger } from "../errors/logger.ts";
 import { invalidRequest, OnrampError } from "../errors/onramp_error.ts";
-import { SessionIdSchema } from "../validation/schemas.ts";
-import {
-  errorResponses,
-  type PublicSession,
-  PublicSessionSchema,
-  SessionStatusSchema,
-  type SessionStatusView,
-} from "./_responses.ts";
+import type { PublicSession, SessionStatusView } from "./_responses.ts";
 import { toPublicSession, toSessionStatus } from "./public_session.ts";
 
 /** The header that carries a session's `client_secret`, lower case as Hono reads headers. */
@@ -36,49 +29,12 @@ export const CLIENT_SECRET_HEADER = "onramp-client-secret";
 export const ClientSecretHeaderSchema = z.object({
   [CLIENT_SECRET_HEADER]: z.string().regex(/^[\x21-\x7e]{1,500}$/, {
     message: "must be the session's client_secret (1 to 500 visible ASCII characters)",
-  }).optional().openapi({
+  }).optional().meta({
     description: "The session's `client_secret`, as `POST /sessions` returned it: with it, the " +
       "answer is the full session; without it, the status only. Never put it in the URL.",
     example: "cos_1NamBL2eZvKYlo2CP38sZVEW_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P",
   }),
 });
-
-function buildRoute() {
-  return createRoute({
-    method: "get",
-    path: "/sessions/{id}",
-    operationId: "retrieveOnrampSession",
-    tags: ["Onramp sessions"],
-    summary: "Retrieve an onramp session",
-    description: "Who may read what. The session id alone gives the status only (`id`, " +
-      "`status`, `livemode`): an id is no secret, and the rest reveals the customer " +
-      "(`transaction_details` holds their wallets, and `transaction_id`, the on-chain hash, " +
-      "leads to their wallet) or drives the session (`redirect_url`, Stripe's hosted page). The " +
-      "full session needs proof of ownership: the session's `client_secret` in the " +
-      "`Onramp-Client-Secret` header, compared in constant time with the one Stripe holds. A " +
-      "wrong secret, or another session's, is refused with 403 (a caller that sends a secret " +
-      "wants the full view, and must learn that it did not get it). A `client_secret` in the " +
-      "query string is refused with 400 and never honoured. `client_secret` itself is never " +
-      "returned here.",
-    request: {
-      params: z.object({ id: SessionIdSchema }),
-      headers: ClientSecretHeaderSchema,
-    },
-    responses: {
-      200: {
-        description: "The full session with the right `Onramp-Client-Secret`; its status " +
-          "alone without one.",
-        content: {
-          "application/json": { schema: z.union([PublicSessionSchema, SessionStatusSchema]) },
-        },
-      },
-      ...errorResponses(400, 403, 404, 429, 500, 502, 503, 504),
-    },
-  });
-}
-
-/** The route definition of `GET /sessions/{id}`. */
-export const retrieveSessionRoute: ReturnType<typeof buildRoute> = buildRoute();
 
 /**
  * Refuses a `client_secret` in the query string, whatever its case: it must never travel in a

@@ -5,9 +5,7 @@
  *
  * @module
  */
-import { z } from "@hono/zod-openapi";
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { Handler } from "hono";
+import type { Handler, Hono } from "hono";
 import type { OnrampClient } from "../client/create_client.ts";
 import type { CryptoOnrampSession } from "../client/types.ts";
 import type { Logger } from "../errors/logger.ts";
@@ -27,7 +25,6 @@ import {
   DEFAULT_TOLERANCE_SECONDS,
 } from "../webhooks/signature.ts";
 import { limitBody } from "./_body_limit.ts";
-import { errorResponses, WebhookReceivedSchema } from "./_responses.ts";
 import { fromUpstream } from "./_from_upstream.ts";
 
 /**
@@ -90,74 +87,14 @@ export const WEBHOOK_PATH = "/webhooks";
 
 const IN_PROGRESS_RETRY_SECONDS = 30;
 
-const EventDocSchema = z.object({
-  id: z.string().openapi({ example: "evt_1PyqfXLkdIwHu7ixDRhVY8S1" }),
-  object: z.literal("event"),
-  type: z.string().openapi({ example: "crypto.onramp_session_updated" }),
-  created: z.number().int(),
-  livemode: z.boolean(),
-  data: z.object({
-    object: z.object({
-      id: z.string().openapi({ example: "cos_1NamBL2eZvKYlo2CP38sZVEW" }),
-      object: z.literal("crypto.onramp_session"),
-      status: z.string().openapi({ example: "fulfillment_complete" }),
-    }).passthrough().openapi({ description: "The session as it is now." }),
-  }),
-}).openapi("CryptoOnrampSessionUpdatedEvent", {
-  description: "Stripe's event for a session's new status (https://docs.stripe.com/api/events).",
-});
-
-const SIGNATURE_HEADER = {
-  name: "Stripe-Signature",
-  in: "header" as const,
-  required: true,
-  description: "`t=<unix seconds>,v1=<hex HMAC-SHA256>`; one `v1` per active endpoint secret.",
-  schema: { type: "string" as const },
-};
-
-function registerDocumentation(app: OpenAPIHono<OnrampEnv>): void {
-  const body = { content: { "application/json": { schema: EventDocSchema } } };
-  app.openAPIRegistry.registerPath({
-    method: "post",
-    path: WEBHOOK_PATH,
-    operationId: "receiveStripeWebhook",
-    tags: ["Webhooks"],
-    summary: "Receive Stripe's onramp events",
-    description: "Point a Stripe webhook endpoint for `crypto.onramp_session_updated` here. The " +
-      "signature is verified on the raw body before anything is parsed; each event runs the " +
-      "platform's handler once, in order per session. Other event types are acknowledged and " +
-      "ignored.",
-    parameters: [SIGNATURE_HEADER],
-    request: { body },
-    responses: {
-      200: {
-        description: "Received: handled, a duplicate, stale, or not a session event.",
-        content: { "application/json": { schema: WebhookReceivedSchema } },
-      },
-      ...errorResponses(400, 409, 413, 500, 502, 503, 504),
-    },
-  });
-  app.openAPIRegistry.registerWebhook({
-    method: "post",
-    path: "crypto.onramp_session_updated",
-    operationId: "cryptoOnrampSessionUpdated",
-    tags: ["Webhooks"],
-    summary: "A session's status changed",
-    description: "Stripe sends this event on every status change after creation, signed with " +
-      "the endpoint's secret; it retries for up to three days, in no guaranteed order.",
-    parameters: [SIGNATURE_HEADER],
-    request: { body },
-    responses: { 200: { description: "Any 2xx stops Stripe's retries." } },
-  });
-}
-
 function refused(code: string, message: string): OnrampError {
   return new OnrampError(400, { type: "invalid_request_error", code, message });
 }
 
 /**
- * Checks the webhook options at start-up and registers `POST /webhooks` and its documentation
- * (the route under `paths`, the event under OpenAPI 3.1's top-level `webhooks`).
+ * Checks the webhook options at start-up and registers `POST /webhooks` (documented in
+ * `openapi/onramp_routes.ts`: the route under `paths`, the event under OpenAPI 3.1's top-level
+ * `webhooks`).
  *
  * @param app The onramp sub-app.
  * @param options The secrets, the handler and the store.
@@ -166,7 +103,7 @@ function refused(code: string, message: string): OnrampError {
  * @throws {RangeError} When `toleranceSeconds` or `maxBodyBytes` is not a positive integer.
  */
 export function registerWebhookRoute(
-  app: OpenAPIHono<OnrampEnv>,
+  app: Hono<OnrampEnv>,
   options: WebhookOptions,
   deps: WebhookRouteDeps,
 ): void {
@@ -316,7 +253,6 @@ export function registerWebhookRoute(
     return c.json({ received: true, outcome: result === "claimed" ? "handled" : result }, 200);
   };
 
-  registerDocumentation(app);
   app.post(
     WEBHOOK_PATH,
     limitBody(maxBodyBytes, "event body"),

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { z } from "@hono/zod-openapi";
+import type * as z from "zod";
 import type { RuleViolation } from "./rules.ts";
 
 /**

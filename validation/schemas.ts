@@ -1,6 +1,6 @@
 /**
  * Zod schemas of what the browser may send: the shape of each parameter, documented with
- * `.openapi()`. Rules that relate several parameters live in `rules.ts`.
+ * `.meta()` (read by the OpenAPI document). Rules that relate several parameters live in `rules.ts`.
  *
  * The schemas follow a catalog ({@linkcode requestSchemas}): the exported ones are those of the
  * built-in catalog, whose TypeScript types are checked against `openapi.yaml`; an app with a
@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import type { CreateSessionParams, QuoteParams } from "../client/types.ts";
 import {
   BUILT_IN_CATALOG,
@@ -36,14 +36,14 @@ export const DecimalStringSchema = z.string()
   .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, {
     message: 'must be a decimal number written as a string, such as "100" or "0.05"',
   })
-  .openapi("DecimalString", { example: "100.00" });
+  .meta({ example: "100.00" });
 
 const nonEmptyUnique = <T extends z.ZodType<string>>(item: T, plural: string, max: number) =>
   z.array(item)
     .min(1, { message: "must not be empty: leave it out to allow every value" })
     .max(max)
     .refine((list) => new Set(list).size === list.length, { message: "must not repeat a value" })
-    .openapi({ description: `A non-empty list of ${plural}, without repeats.` });
+    .meta({ description: `A non-empty list of ${plural}, without repeats.` });
 
 // A lone UTF-16 surrogate ("\ud800") is not text: no UTF-8 encoding of it exists, so it could
 // never reach Stripe intact. It is the sender's mistake, refused like any other bad value.
@@ -72,7 +72,7 @@ const KycDetailsSchema = z.strictObject({
     state: text(MAX_TEXT).optional(),
     postal_code: text(64).optional(),
   }).optional(),
-}).openapi("KycDetails", {
+}).meta({
   description: "Customer details to pre-fill in the onramp's identity step.",
 });
 
@@ -94,7 +94,7 @@ function walletAddressesSchema(catalog: Catalog) {
   const shape: Record<string, z.ZodType> = {};
   for (const network of catalog.networks) {
     const key = catalog.walletKeys.get(network)!;
-    shape[key] = walletAddress().optional().openapi({
+    shape[key] = walletAddress().optional().meta({
       description: key === network
         ? `Address on ${network}.`
         : `Address on ${network}: the key is \`${key}\`, the network value is \`${network}\`.`,
@@ -102,10 +102,10 @@ function walletAddressesSchema(catalog: Catalog) {
   }
   const tags: Record<string, z.ZodType> = {};
   for (const network of catalog.tagNetworks) tags[network] = destinationTag().optional();
-  shape.destination_tags = z.strictObject(tags).optional().openapi({
+  shape.destination_tags = z.strictObject(tags).optional().meta({
     description: `Destination tags of tag-based networks (${catalog.tagNetworks.join(", ")}).`,
   });
-  return z.strictObject(shape as WalletShape).openapi("WalletAddresses", {
+  return z.strictObject(shape as WalletShape).meta({
     description: "The customer's wallet for each network, suggested in the widget.",
     example: { ethereum: "0x742d35Cc6634C0532925a3b844Bc454e4438f44e" },
   });
@@ -133,7 +133,7 @@ const MetadataSchema = z.preprocess((value, ctx) => {
     });
   }
   return value;
-}, metadataRecord).openapi("Metadata", {
+}, metadataRecord).meta({
   type: "object",
   description: "Up to 50 keys of at most 40 characters, values of at most 500 characters. " +
     "An empty value unsets a key.",
@@ -154,28 +154,28 @@ export const CREATE_SESSION_EXAMPLE: Readonly<Record<string, unknown>> = {
 // The schemas of one catalog. Their types are the built-in catalog's (the casts below): what
 // the extra values of a platform's catalog are is known at start-up only.
 function buildSchemas(catalog: Catalog) {
-  const networkSchema = z.enum(catalog.networks as typeof DESTINATION_NETWORKS).openapi(
-    "DestinationNetwork",
-    { description: "A crypto network the onramp delivers on.", example: "ethereum" },
-  );
-  const currencySchema = z.enum(catalog.currencies as typeof DESTINATION_CURRENCIES).openapi(
-    "DestinationCurrency",
-    { description: "A cryptocurrency the customer can buy.", example: "eth" },
-  );
-  const fiatSchema = z.enum(catalog.sourceCurrencies as typeof SOURCE_CURRENCIES).openapi(
-    "SourceCurrency",
-    { description: "The fiat currency the customer pays with.", example: "usd" },
-  );
+  const networkSchema = z.enum(catalog.networks as typeof DESTINATION_NETWORKS).meta({
+    description: "A crypto network the onramp delivers on.",
+    example: "ethereum",
+  });
+  const currencySchema = z.enum(catalog.currencies as typeof DESTINATION_CURRENCIES).meta({
+    description: "A cryptocurrency the customer can buy.",
+    example: "eth",
+  });
+  const fiatSchema = z.enum(catalog.sourceCurrencies as typeof SOURCE_CURRENCIES).meta({
+    description: "The fiat currency the customer pays with.",
+    example: "usd",
+  });
   const maxNetworks = Math.max(MAX_LIST, catalog.networks.length);
   const maxCurrencies = Math.max(MAX_LIST, catalog.currencies.length);
 
   const createSessionBody = z.strictObject({
-    source_amount: DecimalStringSchema.optional().openapi({
+    source_amount: DecimalStringSchema.optional().meta({
       description: "Fiat amount to pre-fill, at most 2 decimals. Excludes `destination_amount`.",
       example: "100.00",
     }),
     source_currency: fiatSchema.optional(),
-    destination_amount: DecimalStringSchema.optional().openapi({
+    destination_amount: DecimalStringSchema.optional().meta({
       description: "Crypto amount to pre-fill, within the currency's precision. Needs " +
         "`destination_currency` and `destination_network`; excludes `source_amount`.",
       example: "0.1",
@@ -183,14 +183,14 @@ function buildSchemas(catalog: Catalog) {
     destination_currency: currencySchema.optional(),
     destination_network: networkSchema.optional(),
     destination_currencies: nonEmptyUnique(currencySchema, "currencies", maxCurrencies).optional()
-      .openapi({ example: ["eth", "usdc"] }),
+      .meta({ example: ["eth", "usdc"] }),
     destination_networks: nonEmptyUnique(networkSchema, "networks", maxNetworks).optional()
-      .openapi({ example: ["ethereum", "base"] }),
+      .meta({ example: ["ethereum", "base"] }),
     wallet_addresses: walletAddressesSchema(catalog).optional(),
     lock_wallet_address: z.boolean().optional(),
     kyc_details: KycDetailsSchema.optional(),
     metadata: z.union([MetadataSchema, z.literal("")]).optional(),
-  }).openapi("CreateSessionRequest", {
+  }).meta({
     description: "The onramp session to create. Every field is optional; the platform's policy " +
       "decides which ones the browser may set.",
     example: CREATE_SESSION_EXAMPLE,
@@ -203,34 +203,45 @@ function buildSchemas(catalog: Catalog) {
   });
 
   const quoteQuery = z.strictObject({
-    source_currency: fiatSchema.optional().openapi({
+    source_currency: fiatSchema.optional().meta({
       description: "The fiat currency to quote in; Stripe's default is usd.",
     }),
-    source_amount: DecimalStringSchema.optional().openapi({
+    source_amount: DecimalStringSchema.optional().meta({
       description: "The fiat amount to quote, at most 2 decimals; Stripe's default is 100.00. " +
         "Excludes `destination_amount`.",
     }),
-    destination_amount: DecimalStringSchema.optional().openapi({
+    destination_amount: DecimalStringSchema.optional().meta({
       description: "The crypto amount to quote instead; needs exactly one destination currency " +
         "and one destination network.",
     }),
     destination_currencies: z.preprocess(
       (value) => typeof value === "string" ? [value] : value,
       nonEmptyUnique(currencySchema, "currencies", maxCurrencies),
-    ).optional().openapi({
+    ).optional().meta({
       description: "Repeat the parameter for several values: " +
         "`destination_currencies=eth&destination_currencies=usdc`.",
     }),
     destination_networks: z.preprocess(
       (value) => typeof value === "string" ? [value] : value,
       nonEmptyUnique(networkSchema, "networks", maxNetworks),
-    ).optional().openapi({
+    ).optional().meta({
       description: "Repeat the parameter for several values: " +
         "`destination_networks=ethereum&destination_networks=solana`.",
     }),
   });
 
-  return { createSessionBody, customerData, quoteQuery };
+  /** The named schemas of the OpenAPI document that this catalog shapes. */
+  const components: Record<string, z.ZodType> = {
+    DecimalString: DecimalStringSchema,
+    SourceCurrency: fiatSchema,
+    DestinationCurrency: currencySchema,
+    DestinationNetwork: networkSchema,
+    WalletAddresses: createSessionBody.shape.wallet_addresses.unwrap(),
+    KycDetails: KycDetailsSchema,
+    Metadata: MetadataSchema,
+  };
+
+  return { createSessionBody, customerData, quoteQuery, components };
 }
 
 /** The request schemas of one catalog. */
@@ -324,4 +335,9 @@ const _queryHasNoForeignKeys: NoForeignKeys<QuoteQuery, QuoteParams> = true;
 /** A session id in a path. */
 export const SessionIdSchema = z.string().regex(/^cos_[A-Za-z0-9_]{1,200}$/, {
   message: "must be an onramp session id starting with cos_",
-}).openapi({ param: { name: "id", in: "path" }, example: "cos_1NamBL2eZvKYlo2CP38sZVEW" });
+}).meta({ example: "cos_1NamBL2eZvKYlo2CP38sZVEW" });
+
+/** The path parameters of `GET /sessions/{id}`. */
+export const SessionPathSchema: z.ZodObject<{ id: typeof SessionIdSchema }> = z.object({
+  id: SessionIdSchema,
+});

@@ -68,7 +68,6 @@ export async function machineFacts(loadGenerator: string): Promise<MachineFacts>
   }
   const names = [
     "hono",
-    "@hono/zod-openapi",
     "zod",
     "@hono/node-server",
     "miniflare",

@@ -4,7 +4,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { OnrampError } from "../../errors/onramp_error.ts";
-import { documentedError, type ErrorStatus } from "../../routes/_responses.ts";
+import { documentedError, type ErrorStatus } from "../../openapi/response_schemas.ts";
 import { fakeUpstream, stripeError } from "../_helpers/fake_upstream.ts";
 import { errorOf, jsonPost, testApp } from "../_helpers/onramp_app.ts";
 import { eventBody, signedDelivery, WEBHOOK_SECRET } from "../_helpers/webhook_events.ts";
