@@ -20,7 +20,8 @@
 import type { Context, Hono } from "hono";
 import { OnrampError } from "../errors/onramp_error.ts";
 import { isStripeErrorType } from "../errors/stripe_error.ts";
-import { assertSessionOwner, CLIENT_SECRET_HEADER } from "../routes/retrieve_session.ts";
+import { assertSessionOwner } from "../routes/retrieve_session.ts";
+import { CLIENT_SECRET_HEADER } from "../validation/schemas.ts";
 import { createStripeMock, type StripeMock } from "../mock/stripe_mock.ts";
 import type { ServerConfig } from "./config.ts";
 import { simulatedWidget } from "./simulated_widget.ts";

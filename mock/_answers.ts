@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import type { ErrorBody } from "../errors/stripe_error.ts";
 import { firstSchemaViolation } from "../validation/schema_violation.ts";
 

@@ -6,19 +6,20 @@
  *
  * @module
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { CryptoOnrampSession } from "../client/types.ts";
 import { type IpBinary, ipToBinary } from "../ip/normalize_ip.ts";
 import { BUILT_IN_CATALOG, type Catalog, FIAT_DECIMALS } from "../validation/catalog.ts";
 import { findCreateSessionViolation } from "../validation/rules.ts";
+import { checkValue } from "../validation/schema_violation.ts";
 import { asParsedJson, type CreateSessionBody, requestSchemas } from "../validation/schemas.ts";
 import { invalidFromIssues, invalidParam } from "./_answers.ts";
 import type { FormNode, FormObject } from "./form_parse.ts";
 
 /** The browser-facing body of `catalog` plus the parameter only a server sends. */
 function createParamsSchema(catalog: Catalog) {
-  return requestSchemas(catalog).createSessionBody.extend({
-    customer_ip_address: z.string().optional(),
+  return z.extend(requestSchemas(catalog).createSessionBody, {
+    customer_ip_address: z.optional(z.string()),
   });
 }
 const paramsSchemas = new WeakMap<Catalog, ReturnType<typeof createParamsSchema>>();
@@ -71,7 +72,7 @@ export function checkCreateParams(
 ): CheckedCreate {
   let schema = paramsSchemas.get(catalog);
   if (schema === undefined) paramsSchemas.set(catalog, schema = createParamsSchema(catalog));
-  const parsed = schema.safeParse(coerce(form, []));
+  const parsed = checkValue(schema, coerce(form, []));
   if (!parsed.success) {
     throw invalidFromIssues(parsed.error.issues, "request body");
   }

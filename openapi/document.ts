@@ -10,7 +10,7 @@
  *
  * @module
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type {
   OpenAPIObject,
   OperationObject,
@@ -25,7 +25,7 @@ export interface ResponseDoc {
   /** What the status means. */
   description: string;
   /** The JSON body's schema, when there is a body. */
-  schema?: z.ZodType;
+  schema?: z.core.$ZodType;
   /** An example body for this status alone. */
   example?: unknown;
 }
@@ -39,11 +39,11 @@ export interface RouteDoc {
   /** `operationId`, `tags`, `summary` and `description`, as OpenAPI writes them. */
   operation: Pick<OperationObject, "operationId" | "tags" | "summary" | "description">;
   /** The path, query and header parameters, each an object schema whose fields are the parameters. */
-  parameters?: { path?: z.ZodObject; query?: z.ZodObject; header?: z.ZodObject };
+  parameters?: { path?: z.core.$ZodObject; query?: z.core.$ZodObject; header?: z.core.$ZodObject };
   /** Parameters written out by hand, for those no schema validates (a signature header). */
   extraParameters?: ParameterObject[];
   /** The required JSON body's schema. */
-  body?: z.ZodType;
+  body?: z.core.$ZodType;
   /** The answers, by status. */
   responses: Record<number, ResponseDoc>;
 }
@@ -60,7 +60,7 @@ export interface DocumentSpec {
    * The schemas to name under `components.schemas`, by name: wherever one of them appears, the
    * document refers to it. Those no operation uses are left out.
    */
-  components: Readonly<Record<string, z.ZodType>>;
+  components: Readonly<Record<string, z.core.$ZodType>>;
 }
 
 const COMPONENTS = "#/components/schemas/";
@@ -71,7 +71,10 @@ type Json = Record<string, unknown>;
 
 // The schema of every component and of every inline schema, converted in one pass so that each
 // component is referred to wherever it appears.
-function convert(spec: DocumentSpec, inline: readonly z.ZodType[]): Map<string, SchemaObject> {
+function convert(
+  spec: DocumentSpec,
+  inline: readonly z.core.$ZodType[],
+): Map<string, SchemaObject> {
   const registry = z.registry<{ id: string }>();
   for (const [name, schema] of Object.entries(spec.components)) registry.add(schema, { id: name });
   inline.forEach((schema, index) => {
@@ -92,8 +95,8 @@ function convert(spec: DocumentSpec, inline: readonly z.ZodType[]): Map<string, 
   return converted;
 }
 
-function collectSchemas(routes: readonly RouteDoc[]): z.ZodType[] {
-  const found: z.ZodType[] = [];
+function collectSchemas(routes: readonly RouteDoc[]): z.core.$ZodType[] {
+  const found: z.core.$ZodType[] = [];
   for (const route of routes) {
     const { path, query, header } = route.parameters ?? {};
     for (const schema of [path, query, header, route.body]) if (schema) found.push(schema);
@@ -133,7 +136,7 @@ function referencedComponents(root: unknown, components: Map<string, SchemaObjec
  *
  * @example Document one route
  * ```ts
- * import * as z from "zod";
+ * import * as z from "zod/mini";
  * import { buildOpenApiDocument } from "./document.ts";
  *
  * const Greeting = z.object({ text: z.string() });
@@ -144,7 +147,7 @@ function referencedComponents(root: unknown, components: Map<string, SchemaObjec
  *     method: "get",
  *     path: "/hello",
  *     operation: { operationId: "hello" },
- *     parameters: { query: z.object({ name: z.string().optional() }) },
+ *     parameters: { query: z.object({ name: z.optional(z.string()) }) },
  *     responses: { 200: { description: "A greeting.", schema: Greeting } },
  *   }],
  * });
@@ -158,12 +161,12 @@ export function buildOpenApiDocument(spec: DocumentSpec): OpenAPIObject {
   const all = [...spec.routes, ...(spec.webhooks ?? [])];
   const inline = collectSchemas(all);
   const schemas = convert(spec, inline);
-  const nameOf = (schema: z.ZodType): string => {
+  const nameOf = (schema: z.core.$ZodType): string => {
     const named = Object.entries(spec.components).find(([, component]) => component === schema);
     return named ? named[0] : INLINE + inline.indexOf(schema);
   };
   // A component by reference; anything else written out where it is used.
-  const schemaAt = (schema: z.ZodType): SchemaObject => {
+  const schemaAt = (schema: z.core.$ZodType): SchemaObject => {
     const name = nameOf(schema);
     return name.startsWith(INLINE) ? schemas.get(name)! : { $ref: COMPONENTS + name };
   };

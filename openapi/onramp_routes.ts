@@ -4,11 +4,9 @@
  *
  * @module
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { OpenAPIObject } from "openapi3-ts/oas31";
-import { IdempotencyHeaderSchema } from "../routes/create_session.ts";
-import { ClientSecretHeaderSchema } from "../routes/retrieve_session.ts";
-import { SessionPathSchema } from "../validation/schemas.ts";
+import type { RequestSchemas } from "../validation/schemas.ts";
 import { buildOpenApiDocument, type RouteDoc } from "./document.ts";
 import {
   errorResponses,
@@ -25,11 +23,9 @@ export interface OnrampDocumentInput {
   /** The document's title. */
   title: string;
   /** The create body the platform lets the browser send. */
-  createBody: z.ZodType;
-  /** The quotes query of the app's catalog. */
-  quoteQuery: z.ZodObject;
-  /** The named request schemas of the app's catalog (`DestinationNetwork`, …). */
-  requestComponents: Readonly<Record<string, z.ZodType>>;
+  createBody: z.core.$ZodType;
+  /** The request schemas of the app's catalog: query, path, headers and named schemas. */
+  schemas: RequestSchemas;
   /** Whether `POST /webhooks` is enabled. */
   webhooks: boolean;
 }
@@ -38,7 +34,7 @@ const DESCRIPTION = "Mint Stripe crypto onramp sessions from the browser, safely
   "holds the Stripe key, adds the customer's IP address and enforces the platform's policy and " +
   "Stripe's parameter rules. Errors use Stripe's envelope.";
 
-function createSessionDoc(body: z.ZodType): RouteDoc {
+function createSessionDoc(body: z.core.$ZodType, schemas: RequestSchemas): RouteDoc {
   return {
     method: "post",
     path: "/sessions",
@@ -51,7 +47,7 @@ function createSessionDoc(body: z.ZodType): RouteDoc {
         "the platform's policy and every rule of Stripe's create-session reference before " +
         "Stripe is called, and returns the `client_secret` that mounts the onramp widget.",
     },
-    parameters: { header: IdempotencyHeaderSchema },
+    parameters: { header: schemas.idempotencyHeader },
     body,
     responses: {
       200: {
@@ -63,7 +59,7 @@ function createSessionDoc(body: z.ZodType): RouteDoc {
   };
 }
 
-const RETRIEVE_SESSION: RouteDoc = {
+const retrieveSessionDoc = (schemas: RequestSchemas): RouteDoc => ({
   method: "get",
   path: "/sessions/{id}",
   operation: {
@@ -81,7 +77,7 @@ const RETRIEVE_SESSION: RouteDoc = {
       "query string is refused with 400 and never honoured. `client_secret` itself is never " +
       "returned here.",
   },
-  parameters: { path: SessionPathSchema, header: ClientSecretHeaderSchema },
+  parameters: { path: schemas.sessionPath, header: schemas.clientSecretHeader },
   responses: {
     200: {
       description: "The full session with the right `Onramp-Client-Secret`; its status alone " +
@@ -90,9 +86,9 @@ const RETRIEVE_SESSION: RouteDoc = {
     },
     ...errorResponses(400, 403, 404, 429, 500, 502, 503, 504),
   },
-};
+});
 
-function quotesDoc(query: z.ZodObject): RouteDoc {
+function quotesDoc(query: z.core.$ZodObject): RouteDoc {
   return {
     method: "get",
     path: "/quotes",
@@ -173,8 +169,7 @@ const SESSION_UPDATED_WEBHOOK: RouteDoc = {
  * const doc = onrampDocument({
  *   title: "Crypto onramp",
  *   createBody: schemas.createSessionBody,
- *   quoteQuery: schemas.quoteQuery,
- *   requestComponents: schemas.components,
+ *   schemas,
  *   webhooks: false,
  * });
  * console.log(Object.keys(doc.paths ?? {})); // ["/sessions", "/sessions/{id}", "/quotes"]
@@ -184,10 +179,11 @@ const SESSION_UPDATED_WEBHOOK: RouteDoc = {
  * @returns The document, without `servers`.
  */
 export function onrampDocument(input: OnrampDocumentInput): OpenAPIObject {
+  const { createBody, schemas } = input;
   const routes = [
-    createSessionDoc(input.createBody),
-    RETRIEVE_SESSION,
-    quotesDoc(input.quoteQuery),
+    createSessionDoc(createBody, schemas),
+    retrieveSessionDoc(schemas),
+    quotesDoc(schemas.quoteQuery),
   ];
   return buildOpenApiDocument({
     info: { title: input.title, version: "1", description: DESCRIPTION },
@@ -195,8 +191,8 @@ export function onrampDocument(input: OnrampDocumentInput): OpenAPIObject {
     ...(input.webhooks && { webhooks: [SESSION_UPDATED_WEBHOOK] }),
     components: {
       ...RESPONSE_COMPONENTS,
-      CreateSessionRequest: input.createBody,
-      ...input.requestComponents,
+      CreateSessionRequest: createBody,
+      ...schemas.components,
     },
   });
 }

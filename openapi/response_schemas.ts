@@ -5,26 +5,26 @@
  *
  * @module
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { PublicSession, SessionStatusView } from "../routes/_responses.ts";
 import { type ErrorBody, STRIPE_ERROR_TYPES } from "../errors/stripe_error.ts";
-import type { ParsedJson } from "../validation/schemas.ts";
+import { documented, type ParsedJson } from "../validation/schemas.ts";
 import type { ResponseDoc } from "./document.ts";
 
 /** Stripe's error envelope, as the proxy answers it. */
 export const ErrorResponseSchema = z.object({
   error: z.object({
-    type: z.enum(STRIPE_ERROR_TYPES).meta({
+    type: documented(z.enum(STRIPE_ERROR_TYPES), {
       description: "Stripe's error type; the proxy never makes up another one.",
     }),
-    code: z.string().optional().meta({
+    code: documented(z.optional(z.string()), {
       description: "Why, as a machine-readable code: Stripe's own where it has one.",
     }),
-    param: z.string().optional().meta({
+    param: documented(z.optional(z.string()), {
       description: "The parameter to fix, in Stripe's bracket notation.",
     }),
-    message: z.string().meta({ description: "What went wrong and how to fix it." }),
-    retryable: z.boolean().optional().meta({
+    message: documented(z.string(), { description: "What went wrong and how to fix it." }),
+    retryable: documented(z.optional(z.boolean()), {
       description: "Set on upstream failures: whether the same request may succeed later.",
     }),
   }),
@@ -173,53 +173,63 @@ export function errorResponses(...statuses: ErrorStatus[]): Record<number, Respo
 }
 
 const nullableString = (description: string) =>
-  z.string().nullable().optional().meta({ description });
+  documented(z.optional(z.nullable(z.string())), { description });
 const nullableStrings = (description: string) =>
-  z.array(z.string()).nullable().optional().meta({ description });
+  documented(z.optional(z.nullable(z.array(z.string()))), { description });
+const example = <T extends z.ZodMiniType>(schema: T, value: unknown) =>
+  documented(schema, { example: value });
+const STATUS_VALUES = "initialized, rejected, requires_payment, fulfillment_processing or " +
+  "fulfillment_complete; new values may appear.";
+const SESSION_ID = "cos_1NamBL2eZvKYlo2CP38sZVEW";
 
 /** Stripe's `transaction_details`, as relayed: known members of the documented type only. */
-export const TransactionDetailsSchema = z.object({
-  destination_amount: nullableString("The crypto amount to deliver."),
-  destination_currencies: nullableStrings("The cryptocurrencies the customer may choose from."),
-  destination_currency: nullableString("The chosen cryptocurrency (an open string)."),
-  destination_network: nullableString("The chosen network (an open string)."),
-  destination_networks: nullableStrings("The networks the customer may choose from."),
-  fees: z.object({
-    network_fee_amount: nullableString("The blockchain's fee, in fiat."),
-    transaction_fee_amount: nullableString("Stripe's processing fee, in fiat."),
-  }).nullable().optional().meta({ description: "The fees, once known." }),
-  lock_wallet_address: z.boolean().nullable().optional(),
-  settlement_speed: nullableString("`instant` or `standard` (preview)."),
-  source_amount: nullableString("The fiat amount, fees excluded."),
-  source_currency: nullableString("The fiat currency."),
-  transaction_id: nullableString("The on-chain transaction hash, once delivered."),
-  wallet_address: nullableString("The wallet the crypto is sent to."),
-  wallet_addresses: z.record(
-    z.string(),
-    z.union([z.string(), z.null(), z.record(z.string(), z.string().nullable())]),
-  ).nullable().optional().meta({
-    description: "The suggested wallet of each network (Base's key is `base_network`; new " +
-      "networks appear as new keys), and `destination_tags`.",
+export const TransactionDetailsSchema = documented(
+  z.object({
+    destination_amount: nullableString("The crypto amount to deliver."),
+    destination_currencies: nullableStrings("The cryptocurrencies the customer may choose from."),
+    destination_currency: nullableString("The chosen cryptocurrency (an open string)."),
+    destination_network: nullableString("The chosen network (an open string)."),
+    destination_networks: nullableStrings("The networks the customer may choose from."),
+    fees: documented(
+      z.optional(z.nullable(z.object({
+        network_fee_amount: nullableString("The blockchain's fee, in fiat."),
+        transaction_fee_amount: nullableString("Stripe's processing fee, in fiat."),
+      }))),
+      { description: "The fees, once known." },
+    ),
+    lock_wallet_address: z.optional(z.nullable(z.boolean())),
+    settlement_speed: nullableString("`instant` or `standard` (preview)."),
+    source_amount: nullableString("The fiat amount, fees excluded."),
+    source_currency: nullableString("The fiat currency."),
+    transaction_id: nullableString("The on-chain transaction hash, once delivered."),
+    wallet_address: nullableString("The wallet the crypto is sent to."),
+    wallet_addresses: documented(
+      z.optional(z.nullable(z.record(
+        z.string(),
+        z.union([z.string(), z.null(), z.record(z.string(), z.nullable(z.string()))]),
+      ))),
+      {
+        description: "The suggested wallet of each network (Base's key is `base_network`; new " +
+          "networks appear as new keys), and `destination_tags`.",
+      },
+    ),
   }),
-}).meta({
-  description: "Stripe's `transaction_details`: only the members Stripe documents, each only " +
-    "when it has the documented type; any other member is left out.",
-});
+  {
+    description: "Stripe's `transaction_details`: only the members Stripe documents, each only " +
+      "when it has the documented type; any other member is left out.",
+  },
+);
 
 /** The part of a session its owner gets: what the widget and a status display need. */
 export const PublicSessionSchema = z.object({
-  id: z.string().meta({ example: "cos_1NamBL2eZvKYlo2CP38sZVEW" }),
-  client_secret: z.string().optional().meta({
+  id: example(z.string(), SESSION_ID),
+  client_secret: documented(z.optional(z.string()), {
     description: "Hands the session to the onramp widget. Returned on create only.",
-    example: "cos_1NamBL2eZvKYlo2CP38sZVEW_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P",
+    example: `${SESSION_ID}_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P`,
   }),
-  status: z.string().meta({
-    description: "initialized, rejected, requires_payment, fulfillment_processing or " +
-      "fulfillment_complete; new values may appear.",
-    example: "initialized",
-  }),
+  status: documented(z.string(), { description: STATUS_VALUES, example: "initialized" }),
   livemode: z.boolean(),
-  redirect_url: z.string().nullable().meta({
+  redirect_url: documented(z.nullable(z.string()), {
     description: "Stripe's hosted onramp page for this session: it drives the session.",
   }),
   transaction_details: TransactionDetailsSchema,
@@ -231,17 +241,14 @@ const _publicSessionMatches: [PublicSession, ParsedJson<z.output<typeof PublicSe
 ];
 
 /** What `GET /sessions/{id}` answers without the session's `client_secret`. */
-export const SessionStatusSchema = z.object({
-  id: z.string().meta({ example: "cos_1NamBL2eZvKYlo2CP38sZVEW" }),
-  status: z.string().meta({
-    description: "initialized, rejected, requires_payment, fulfillment_processing or " +
-      "fulfillment_complete; new values may appear.",
-    example: "fulfillment_complete",
+export const SessionStatusSchema = documented(
+  z.object({
+    id: example(z.string(), SESSION_ID),
+    status: documented(z.string(), { description: STATUS_VALUES, example: "fulfillment_complete" }),
+    livemode: z.boolean(),
   }),
-  livemode: z.boolean(),
-}).meta({
-  description: "A session's status alone: what anyone who knows its id may read.",
-});
+  { description: "A session's status alone: what anyone who knows its id may read." },
+);
 const _statusMatches: [SessionStatusView, z.output<typeof SessionStatusSchema>] = [
   {} as z.output<typeof SessionStatusSchema>,
   {} as SessionStatusView,
@@ -249,34 +256,33 @@ const _statusMatches: [SessionStatusView, z.output<typeof SessionStatusSchema>] 
 
 const NetworkQuoteSchema = z.object({
   id: z.string(),
-  destination_amount: z.string().nullable(),
+  destination_amount: z.nullable(z.string()),
   destination_currency: z.string(),
   destination_network: z.string(),
-  source_total_amount: z.string().nullable(),
-  fees: z.object({
-    network_fee_monetary: z.string().nullable(),
-    transaction_fee_monetary: z.string().nullable(),
-  }).nullable(),
+  source_total_amount: z.nullable(z.string()),
+  fees: z.nullable(z.object({
+    network_fee_monetary: z.nullable(z.string()),
+    transaction_fee_monetary: z.nullable(z.string()),
+  })),
 });
 
 /** Stripe's estimated quotes, as `GET /quotes` relays them. */
 export const QuotesSchema = z.object({
   id: z.string(),
-  destination_network_quotes: z.record(z.string(), z.array(NetworkQuoteSchema).nullable())
-    .nullable().meta({
-      description: "Quotes by network; Base's key is `base_network`.",
-      example: { ethereum: [] },
-    }),
+  destination_network_quotes: documented(
+    z.nullable(z.record(z.string(), z.nullable(z.array(NetworkQuoteSchema)))),
+    { description: "Quotes by network; Base's key is `base_network`.", example: { ethereum: [] } },
+  ),
   livemode: z.boolean(),
-  rate_fetched_at: z.number().meta({ example: 1674265506.3408287 }),
-  source_amount: z.string().meta({ example: "100.00" }),
-  source_currency: z.string().meta({ example: "usd" }),
+  rate_fetched_at: example(z.number(), 1674265506.3408287),
+  source_amount: example(z.string(), "100.00"),
+  source_currency: example(z.string(), "usd"),
 });
 
 /** The answer to Stripe for a delivery it need not repeat. */
 export const WebhookReceivedSchema = z.object({
   received: z.literal(true),
-  outcome: z.enum(["handled", "duplicate", "stale", "ignored"]).meta({
+  outcome: documented(z.enum(["handled", "duplicate", "stale", "ignored"]), {
     description: "handled: the handler ran; duplicate: handled before; stale: older than the " +
       "session's applied status; ignored: not a session event.",
   }),
@@ -284,25 +290,31 @@ export const WebhookReceivedSchema = z.object({
 
 /** Stripe's `crypto.onramp_session_updated` event, as `POST /webhooks` receives it. */
 // Loose: Stripe's events carry more members than these (`api_version`, `request`, …).
-export const SessionUpdatedEventSchema = z.looseObject({
-  id: z.string().meta({ example: "evt_1PyqfXLkdIwHu7ixDRhVY8S1" }),
-  object: z.literal("event"),
-  type: z.string().meta({ example: "crypto.onramp_session_updated" }),
-  created: z.int(),
-  livemode: z.boolean(),
-  data: z.looseObject({
-    object: z.looseObject({
-      id: z.string().meta({ example: "cos_1NamBL2eZvKYlo2CP38sZVEW" }),
-      object: z.literal("crypto.onramp_session"),
-      status: z.string().meta({ example: "fulfillment_complete" }),
-    }).meta({ description: "The session as it is now." }),
+export const SessionUpdatedEventSchema = documented(
+  z.looseObject({
+    id: example(z.string(), "evt_1PyqfXLkdIwHu7ixDRhVY8S1"),
+    object: z.literal("event"),
+    type: example(z.string(), "crypto.onramp_session_updated"),
+    created: z.int(),
+    livemode: z.boolean(),
+    data: z.looseObject({
+      object: documented(
+        z.looseObject({
+          id: example(z.string(), SESSION_ID),
+          object: z.literal("crypto.onramp_session"),
+          status: example(z.string(), "fulfillment_complete"),
+        }),
+        { description: "The session as it is now." },
+      ),
+    }),
   }),
-}).meta({
-  description: "Stripe's event for a session's new status (https://docs.stripe.com/api/events).",
-});
+  {
+    description: "Stripe's event for a session's new status (https://docs.stripe.com/api/events).",
+  },
+);
 
 /** The answers' named schemas, as `components.schemas` lists them. */
-export const RESPONSE_COMPONENTS: Readonly<Record<string, z.ZodType>> = {
+export const RESPONSE_COMPONENTS: Readonly<Record<string, z.ZodMiniType>> = {
   Error: ErrorResponseSchema,
   OnrampSession: PublicSessionSchema,
   TransactionDetails: TransactionDetailsSchema,

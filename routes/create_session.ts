@@ -3,7 +3,6 @@
  *
  * @module
  */
-import * as z from "zod";
 import type { Context } from "hono";
 import type { OnrampClient } from "../client/create_client.ts";
 import { fromUpstream } from "./_from_upstream.ts";
@@ -18,7 +17,7 @@ import {
   PlatformFault,
 } from "../validation/policy.ts";
 import { createSessionViolations, enforceRules } from "../validation/rules.ts";
-import { firstSchemaViolation } from "../validation/schema_violation.ts";
+import { checkValue, firstSchemaViolation } from "../validation/schema_violation.ts";
 import {
   asParsedJson,
   type CreateSessionBody,
@@ -32,25 +31,14 @@ export type ResolveCustomer = (
   c: RequestContext,
 ) => CustomerData | undefined | Promise<CustomerData | undefined>;
 
-/** The optional `Idempotency-Key` header of a create. */
-export const IdempotencyHeaderSchema = z.object({
-  "idempotency-key": z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, {
-    message: "must be 1 to 255 visible ASCII characters",
-  }).optional().meta({
-    description: "Send the same key when repeating a request (a double click, a retry after a " +
-      "network error) and get the same session back instead of a second one.",
-    example: "checkout-7f3c2a",
-  }),
-});
-
 /** What the create handler needs, resolved once at start-up. */
 export interface CreateSessionDeps {
   client: OnrampClient;
   policy: OnrampPolicy;
   /** The effective catalog, which the policy and the rules follow. */
   catalog: Catalog;
-  /** The schema `resolveCustomer`'s data must pass, from the same catalog. */
-  customerData: RequestSchemas["customerData"];
+  /** The catalog's request schemas, built on first use: `resolveCustomer`'s data must pass `customerData`. */
+  schemas: () => RequestSchemas;
   resolveCustomer: ResolveCustomer | undefined;
   onMissingIp: "reject" | "omit" | undefined;
   log: Logger;
@@ -77,7 +65,7 @@ export function platformMisconfigured(log: Logger, detail: string): OnrampError 
 async function customerDataOf(c: Context, deps: CreateSessionDeps): Promise<CustomerData> {
   const data = deps.resolveCustomer ? await deps.resolveCustomer(c) : undefined;
   if (data === undefined) return {};
-  const parsed = deps.customerData.safeParse(data);
+  const parsed = checkValue(deps.schemas().customerData, data);
   if (!parsed.success) {
     // The platform's own data is wrong: its fault, never the customer's.
     const { param, message } = firstSchemaViolation(parsed.error.issues, "customer data");

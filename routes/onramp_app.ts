@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type * as z from "zod";
+import * as z from "zod/mini";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { cors } from "hono/cors";
@@ -32,26 +32,24 @@ import {
   type OnrampPolicy,
 } from "../validation/policy.ts";
 import { rateLimit, type RateLimitOptions } from "../ratelimit/rate_limit.ts";
-import { firstSchemaViolation } from "../validation/schema_violation.ts";
 import { type CatalogOptions, createCatalog } from "../validation/catalog.ts";
 import {
   asParsedJson,
+  CLIENT_SECRET_HEADER,
+  CREATE_BODY_FIELDS,
   CREATE_SESSION_EXAMPLE,
   type CreateSessionBodySchema,
+  documented,
+  type RequestSchemas,
   requestSchemas,
-  SessionPathSchema,
 } from "../validation/schemas.ts";
-import { IdempotencyHeaderSchema, mintSession, type ResolveCustomer } from "./create_session.ts";
+import { checkValue, firstSchemaViolation } from "../validation/schema_violation.ts";
+import { mintSession, type ResolveCustomer } from "./create_session.ts";
 import { limitBody } from "./_body_limit.ts";
 import { registerDocs } from "./docs.ts";
 import { registerWebhookRoute, type WebhookOptions } from "./webhooks.ts";
 import { fetchQuotes } from "./quotes.ts";
-import {
-  CLIENT_SECRET_HEADER,
-  ClientSecretHeaderSchema,
-  refuseSecretInUrl,
-  retrievePublicSession,
-} from "./retrieve_session.ts";
+import { refuseSecretInUrl, retrievePublicSession } from "./retrieve_session.ts";
 
 /**
  * The sub-app {@linkcode cryptoOnramp} returns: a Hono app, to mount with `app.route(path, …)`.
@@ -179,18 +177,22 @@ export interface CryptoOnrampOptions {
   webhooks?: WebhookOptions;
 }
 
-/** Pick mask of the browser-settable fields, at start-up. */
-function allowedBodySchema(
-  schema: typeof CreateSessionBodySchema,
-  fields: readonly BrowserField[],
-): typeof CreateSessionBodySchema {
-  const known = Object.keys(schema.shape);
+// Checked at start-up, before any schema is built: a field the create does not have.
+function checkBrowserFields(fields: readonly BrowserField[]): void {
+  const known: readonly string[] = CREATE_BODY_FIELDS;
   const unknown = fields.find((field) => !known.includes(field));
   if (unknown !== undefined) {
     throw new TypeError(
       `Cannot create onramp handler as 'policy.browserFields' has an unknown field: current value is "${unknown}"`,
     );
   }
+}
+
+// The create schema narrowed to the fields the browser may send, with the example to match.
+function allowedBodySchema(
+  schema: CreateSessionBodySchema,
+  fields: readonly BrowserField[],
+): CreateSessionBodySchema {
   const mask = Object.fromEntries(fields.map((field) => [field, true])) as Record<
     BrowserField,
     true
@@ -201,7 +203,8 @@ function allowedBodySchema(
       fields.includes(field as BrowserField)
     ),
   );
-  return schema.pick(mask).meta({ ...schema.meta(), example }) as never;
+  const picked = z.pick(schema, mask) as never as CreateSessionBodySchema;
+  return documented(picked, { ...z.globalRegistry.get(schema), example });
 }
 
 /**
@@ -213,8 +216,12 @@ type RequestPart = "header" | "param" | "query" | "request body";
 // The one place a failed schema becomes Stripe's error shape, naming the parameter. Every
 // route validates in its handler, synchronously: a validator middleware would parse each part
 // asynchronously, in a layer of its own, for a tenth of a create's cost.
-function validated<T extends z.ZodType>(schema: T, value: unknown, part: RequestPart): z.output<T> {
-  const result = schema.safeParse(value);
+function validated<T extends z.core.$ZodType>(
+  schema: T,
+  value: unknown,
+  part: RequestPart,
+): z.output<T> {
+  const result = checkValue(schema, value);
   if (result.success) return result.data;
   const { param, code, message } = firstSchemaViolation(result.error.issues, part);
   throw invalidRequest(param, code, message);
@@ -377,17 +384,24 @@ export function cryptoOnrampWithSeams(
     ...(fetch !== undefined && { fetch }),
   }, seams);
   const catalog = createCatalog(catalogOptions);
-  const schemas = requestSchemas(catalog);
   checkPolicy(policy, catalog);
-  const bodySchema = allowedBodySchema(
-    schemas.createSessionBody,
-    policy.browserFields ?? DEFAULT_BROWSER_FIELDS,
-  );
+  const browserFields = policy.browserFields ?? DEFAULT_BROWSER_FIELDS;
+  checkBrowserFields(browserFields);
+  // Built by the first request that needs a schema, not at start-up: every option they follow
+  // was checked above.
+  let built: { schemas: RequestSchemas; createBody: CreateSessionBodySchema } | undefined;
+  const schemasOf = () => {
+    if (built === undefined) {
+      const schemas = requestSchemas(catalog);
+      built = { schemas, createBody: allowedBodySchema(schemas.createSessionBody, browserFields) };
+    }
+    return built;
+  };
   const sessionDeps = {
     client,
     policy,
     catalog,
-    customerData: schemas.customerData,
+    schemas: () => schemasOf().schemas,
     resolveCustomer,
     onMissingIp,
     log,
@@ -430,19 +444,21 @@ export function cryptoOnrampWithSeams(
   );
 
   app.post("/sessions", async function createSession(c) {
+    const { schemas, createBody } = schemasOf();
     const header = validated(
-      IdempotencyHeaderSchema,
+      schemas.idempotencyHeader,
       { "idempotency-key": c.req.header("idempotency-key") },
       "header",
     );
-    const body = asParsedJson(validated(bodySchema, await readJsonBody(c), "request body"));
+    const body = asParsedJson(validated(createBody, await readJsonBody(c), "request body"));
     const session = await mintSession(sessionDeps, c, body, header["idempotency-key"]);
     return c.json(session, 200);
   });
   app.get("/sessions/:id", async function retrieveSession(c) {
-    const { id } = validated(SessionPathSchema, c.req.param(), "param");
+    const { schemas } = schemasOf();
+    const { id } = validated(schemas.sessionPath, c.req.param(), "param");
     const secret = validated(
-      ClientSecretHeaderSchema,
+      schemas.clientSecretHeader,
       { [CLIENT_SECRET_HEADER]: c.req.header(CLIENT_SECRET_HEADER) },
       "header",
     )[CLIENT_SECRET_HEADER];
@@ -450,19 +466,13 @@ export function cryptoOnrampWithSeams(
     return c.json(await retrievePublicSession(client, log, id, secret), 200);
   });
   app.get("/quotes", async function getQuotes(c) {
-    const query = asParsedJson(validated(schemas.quoteQuery, queryOf(c), "query"));
+    const query = asParsedJson(validated(schemasOf().schemas.quoteQuery, queryOf(c), "query"));
     return c.json(await fetchQuotes(client, log, query, catalog), 200);
   });
   if (webhooks !== undefined) {
     registerWebhookRoute(app, webhooks, { client, log, now: seams.now ?? Date.now });
   }
-  registerDocs(app, () => ({
-    title: docsTitle,
-    createBody: bodySchema,
-    quoteQuery: schemas.quoteQuery,
-    requestComponents: schemas.components,
-    webhooks: webhooks !== undefined,
-  }));
+  registerDocs(app, () => ({ title: docsTitle, ...schemasOf(), webhooks: webhooks !== undefined }));
   // Everything under the mount point is ours to answer, in Stripe's shape.
   app.all("*", function unknownRoute(c) {
     throw new OnrampError(404, {

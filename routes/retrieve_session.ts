@@ -12,29 +12,15 @@
  *
  * @module
  */
-import * as z from "zod";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { OnrampClient } from "../client/create_client.ts";
 import type { CryptoOnrampSession } from "../client/types.ts";
 import { fromUpstream } from "./_from_upstream.ts";
 import type { Logger } from "../errors/logger.ts";
 import { invalidRequest, OnrampError } from "../errors/onramp_error.ts";
+import { CLIENT_SECRET_HEADER } from "../validation/schemas.ts";
 import type { PublicSession, SessionStatusView } from "./_responses.ts";
 import { toPublicSession, toSessionStatus } from "./public_session.ts";
-
-/** The header that carries a session's `client_secret`, lower case as Hono reads headers. */
-export const CLIENT_SECRET_HEADER = "onramp-client-secret";
-
-/** The optional `Onramp-Client-Secret` header of a retrieve. */
-export const ClientSecretHeaderSchema = z.object({
-  [CLIENT_SECRET_HEADER]: z.string().regex(/^[\x21-\x7e]{1,500}$/, {
-    message: "must be the session's client_secret (1 to 500 visible ASCII characters)",
-  }).optional().meta({
-    description: "The session's `client_secret`, as `POST /sessions` returned it: with it, the " +
-      "answer is the full session; without it, the status only. Never put it in the URL.",
-    example: "cos_1NamBL2eZvKYlo2CP38sZVEW_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P",
-  }),
-});
 
 /**
  * Refuses a `client_secret` in the query string, whatever its case: it must never travel in a

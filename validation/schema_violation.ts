@@ -4,8 +4,37 @@
  *
  * @module
  */
-import type * as z from "zod";
+import * as z from "zod/mini";
+import english from "zod/v4/locales/en.js";
 import type { RuleViolation } from "./rules.ts";
+
+// zod/mini sets no language of its own: its issues say "Invalid input". Each parse gets zod's
+// English messages instead, which some refusals relay, without changing zod's global config
+// (the platform's own schemas keep whatever it set).
+const { localeError } = english();
+
+/**
+ * Checks `value` against `schema`, with zod's English messages on the issues.
+ *
+ * @example Check a value
+ * ```ts
+ * import * as z from "zod/mini";
+ * import { checkValue } from "./schema_violation.ts";
+ *
+ * const result = checkValue(z.object({ id: z.string() }), {});
+ * console.log(result.success); // false
+ * ```
+ *
+ * @param schema The schema.
+ * @param value What was received.
+ * @returns zod's result: the parsed value, or the issues.
+ */
+export function checkValue<T extends z.core.$ZodType>(
+  schema: T,
+  value: unknown,
+): z.core.util.SafeParseResult<z.output<T>> {
+  return z.safeParse(schema, value, { error: localeError });
+}
 
 /**
  * Writes a path in Stripe's bracket notation: `["kyc_details", "address", "city"]` becomes

@@ -1,24 +1,25 @@
 /**
- * Zod schemas of what the browser may send: the shape of each parameter, documented with
- * `.meta()` (read by the OpenAPI document). Rules that relate several parameters live in `rules.ts`.
+ * Zod schemas of what the browser may send: the shape of each parameter and header, documented
+ * with {@linkcode documented} (the OpenAPI document reads it). Rules that relate several
+ * parameters live in `rules.ts`.
  *
- * The schemas follow a catalog ({@linkcode requestSchemas}): the exported ones are those of the
- * built-in catalog, whose TypeScript types are checked against `openapi.yaml`; an app with a
- * `catalog` option builds its own once, at start-up, whose enums and wallet keys include the
- * platform's additions (their types stay the built-in ones: the extra values are strings the
- * generated types do not know, checked at start-up instead).
+ * Written with `zod/mini`, whose functions a bundler keeps only when they are used (the full
+ * `zod` API brings every string format and check along with any string). The schemas follow a
+ * catalog ({@linkcode requestSchemas}) and are built on the first request that needs them,
+ * once per catalog. Their TypeScript types are the built-in catalog's, checked against
+ * `openapi.yaml`: a platform's extra values are strings the generated types do not know,
+ * checked at start-up instead.
  *
  * @module
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { CreateSessionParams, QuoteParams } from "../client/types.ts";
-import {
-  BUILT_IN_CATALOG,
-  type Catalog,
-  type DESTINATION_CURRENCIES,
-  type DESTINATION_NETWORKS,
-  type SOURCE_CURRENCIES,
-  type WalletKey,
+import type {
+  Catalog,
+  DESTINATION_CURRENCIES,
+  DESTINATION_NETWORKS,
+  SOURCE_CURRENCIES,
+  WalletKey,
 } from "./catalog.ts";
 
 // Metadata limits: https://docs.stripe.com/metadata
@@ -30,117 +31,182 @@ const MAX_TEXT = 500;
 const MAX_ADDRESS = 128;
 const MAX_LIST = 20;
 
-/** A positive decimal amount written as a string, so no precision is lost. */
-export const DecimalStringSchema = z.string()
-  .max(40)
-  .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, {
-    message: 'must be a decimal number written as a string, such as "100" or "0.05"',
-  })
-  .meta({ example: "100.00" });
+/** The header that carries a session's `client_secret`, lower case as Hono reads headers. */
+export const CLIENT_SECRET_HEADER = "onramp-client-secret";
 
-const nonEmptyUnique = <T extends z.ZodType<string>>(item: T, plural: string, max: number) =>
-  z.array(item)
-    .min(1, { message: "must not be empty: leave it out to allow every value" })
-    .max(max)
-    .refine((list) => new Set(list).size === list.length, { message: "must not repeat a value" })
-    .meta({ description: `A non-empty list of ${plural}, without repeats.` });
+/**
+ * Documents `schema`: its description and example appear in the OpenAPI document (zod's global
+ * registry, which `z.toJSONSchema` reads). Returns the same schema.
+ *
+ * @example Document an amount
+ * ```ts
+ * import * as z from "zod/mini";
+ * import { documented } from "./schemas.ts";
+ *
+ * const amount = documented(z.string(), { description: "Fiat amount.", example: "100.00" });
+ * console.log(z.globalRegistry.get(amount)?.description); // "Fiat amount."
+ * ```
+ *
+ * @param schema The schema to document.
+ * @param meta Its `description`, `example` or any other JSON Schema keyword.
+ * @returns `schema`.
+ */
+export function documented<T extends z.ZodMiniType>(schema: T, meta: z.core.GlobalMeta): T {
+  z.globalRegistry.add(schema as z.core.$ZodType, meta);
+  return schema;
+}
 
 // A lone UTF-16 surrogate ("\ud800") is not text: no UTF-8 encoding of it exists, so it could
 // never reach Stripe intact. It is the sender's mistake, refused like any other bad value.
-const WELL_FORMED = { message: "must be well-formed Unicode text: it holds a lone surrogate" };
-const isWellFormed = (value: string) => value.isWellFormed();
+const wellFormed = () =>
+  z.refine<string>((value) => value.isWellFormed(), {
+    message: "must be well-formed Unicode text: it holds a lone surrogate",
+  });
 
 /** A free-text string: any text, but never a lone surrogate. */
-const freeText = () => z.string().refine(isWellFormed, WELL_FORMED);
-const text = (max: number) => freeText().min(1).max(max);
+const freeText = () => z.string().check(wellFormed());
+const text = (max: number) => z.string().check(wellFormed(), z.minLength(1), z.maxLength(max));
 
-const KycDetailsSchema = z.strictObject({
-  email: z.email().max(MAX_TEXT).refine(isWellFormed, WELL_FORMED).optional(),
-  first_name: text(MAX_TEXT).optional(),
-  last_name: text(MAX_TEXT).optional(),
-  dob: z.strictObject({
-    day: z.int().min(1).max(31),
-    month: z.int().min(1).max(12),
-    year: z.int().min(1900).max(2100),
-  }).optional(),
-  address: z.strictObject({
-    country: z.string().regex(/^[A-Z]{2}$/, { message: "must be an ISO 3166-1 alpha-2 code" })
-      .optional(),
-    line1: text(MAX_TEXT).optional(),
-    line2: text(MAX_TEXT).optional(),
-    city: text(MAX_TEXT).optional(),
-    state: text(MAX_TEXT).optional(),
-    postal_code: text(64).optional(),
-  }).optional(),
-}).meta({
-  description: "Customer details to pre-fill in the onramp's identity step.",
-});
+const decimalString = () =>
+  documented(
+    z.string().check(
+      z.maxLength(40),
+      z.regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, {
+        message: 'must be a decimal number written as a string, such as "100" or "0.05"',
+      }),
+    ),
+    { example: "100.00" },
+  );
 
-const walletAddress = () => text(MAX_ADDRESS);
-const destinationTag = () => text(64);
+const nonEmptyUnique = <T extends z.ZodMiniType<string>>(item: T, plural: string, max: number) =>
+  documented(
+    z.array(item).check(
+      z.minLength(1, { message: "must not be empty: leave it out to allow every value" }),
+      z.maxLength(max),
+      z.refine<string[]>((list) => new Set(list).size === list.length, {
+        message: "must not repeat a value",
+      }),
+    ),
+    { description: `A non-empty list of ${plural}, without repeats.` },
+  );
+
+// A query parameter given once is a string: the same list schema takes it as a list of one.
+const repeatable = <T extends z.ZodMiniType>(list: T) =>
+  z.pipe(z.transform((value: unknown) => typeof value === "string" ? [value] : value), list);
+
+const int = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+
+const kycDetails = () =>
+  documented(
+    z.strictObject({
+      email: z.optional(z.email().check(z.maxLength(MAX_TEXT), wellFormed())),
+      first_name: z.optional(text(MAX_TEXT)),
+      last_name: z.optional(text(MAX_TEXT)),
+      dob: z.optional(z.strictObject({
+        day: int(1, 31),
+        month: int(1, 12),
+        year: int(1900, 2100),
+      })),
+      address: z.optional(z.strictObject({
+        country: z.optional(
+          z.string().check(
+            z.regex(/^[A-Z]{2}$/, { message: "must be an ISO 3166-1 alpha-2 code" }),
+          ),
+        ),
+        line1: z.optional(text(MAX_TEXT)),
+        line2: z.optional(text(MAX_TEXT)),
+        city: z.optional(text(MAX_TEXT)),
+        state: z.optional(text(MAX_TEXT)),
+        postal_code: z.optional(text(64)),
+      })),
+    }),
+    { description: "Customer details to pre-fill in the onramp's identity step." },
+  );
 
 /** The shape of `wallet_addresses` under the built-in catalog, for the types. */
 type WalletShape =
-  & { [K in WalletKey]: z.ZodOptional<z.ZodString> }
+  & { [K in WalletKey]: z.ZodMiniOptional<z.ZodMiniString<string>> }
   & {
-    destination_tags: z.ZodOptional<
-      z.ZodObject<{ stellar: z.ZodOptional<z.ZodString> }, z.core.$strict>
+    destination_tags: z.ZodMiniOptional<
+      z.ZodMiniObject<{ stellar: z.ZodMiniOptional<z.ZodMiniString<string>> }, z.core.$strict>
     >;
   };
 
-function walletAddressesSchema(catalog: Catalog) {
+function walletAddresses(catalog: Catalog) {
   // Built as a plain record, one key per network of the catalog: `hasOwn`-safe names only
   // (the catalog refuses anything but lower-case identifiers).
-  const shape: Record<string, z.ZodType> = {};
+  const shape: Record<string, z.ZodMiniType> = {};
   for (const network of catalog.networks) {
     const key = catalog.walletKeys.get(network)!;
-    shape[key] = walletAddress().optional().meta({
+    shape[key] = documented(z.optional(text(MAX_ADDRESS)), {
       description: key === network
         ? `Address on ${network}.`
         : `Address on ${network}: the key is \`${key}\`, the network value is \`${network}\`.`,
     });
   }
-  const tags: Record<string, z.ZodType> = {};
-  for (const network of catalog.tagNetworks) tags[network] = destinationTag().optional();
-  shape.destination_tags = z.strictObject(tags).optional().meta({
+  const tags: Record<string, z.ZodMiniType> = {};
+  for (const network of catalog.tagNetworks) tags[network] = z.optional(text(64));
+  shape.destination_tags = documented(z.optional(z.strictObject(tags)), {
     description: `Destination tags of tag-based networks (${catalog.tagNetworks.join(", ")}).`,
   });
-  return z.strictObject(shape as WalletShape).meta({
+  return documented(z.strictObject(shape as WalletShape), {
     description: "The customer's wallet for each network, suggested in the widget.",
     example: { ethereum: "0x742d35Cc6634C0532925a3b844Bc454e4438f44e" },
   });
 }
 
-const metadataRecord = z.record(
-  freeText()
-    .min(1)
-    .max(MAX_METADATA_KEY_LENGTH)
-    .regex(/^[^[\]]*$/, { message: "must not contain square brackets" }),
-  freeText().max(MAX_METADATA_VALUE_LENGTH),
-).refine((metadata) => Object.keys(metadata).length <= MAX_METADATA_KEYS, {
-  message: `must have at most ${MAX_METADATA_KEYS} keys`,
-});
+function metadata() {
+  const record = z.record(
+    freeText().check(
+      z.minLength(1),
+      z.maxLength(MAX_METADATA_KEY_LENGTH),
+      z.regex(/^[^[\]]*$/, { message: "must not contain square brackets" }),
+    ),
+    freeText().check(z.maxLength(MAX_METADATA_VALUE_LENGTH)),
+  ).check(
+    z.refine<Record<string, string>>((value) => Object.keys(value).length <= MAX_METADATA_KEYS, {
+      message: `must have at most ${MAX_METADATA_KEYS} keys`,
+    }),
+  );
+  // zod's records skip a `__proto__` key on purpose, so it would vanish without a word; refuse
+  // it instead, naming it, so that nothing the browser sent is silently lost.
+  const noProtoKey = z.unknown().check(
+    z.refine(
+      (value) =>
+        !(typeof value === "object" && value !== null && Object.hasOwn(value, "__proto__")),
+      {
+        path: ["__proto__"],
+        message: "must not be __proto__, which cannot be stored safely: pick another key",
+      },
+    ),
+  );
+  return documented(z.pipe(noProtoKey, record), {
+    type: "object",
+    description: "Up to 50 keys of at most 40 characters, values of at most 500 characters. " +
+      "An empty value unsets a key.",
+    additionalProperties: { type: "string", maxLength: MAX_METADATA_VALUE_LENGTH },
+    maxProperties: MAX_METADATA_KEYS,
+    example: { order_id: "6735" },
+  });
+}
 
-// zod's records skip a `__proto__` key on purpose, so it would vanish without a word; refuse
-// it instead, naming it, so that nothing the browser sent is silently lost.
-const MetadataSchema = z.preprocess((value, ctx) => {
-  if (typeof value === "object" && value !== null && Object.hasOwn(value, "__proto__")) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["__proto__"],
-      message: "must not be __proto__, which cannot be stored safely: pick another key",
-      input: value,
-    });
-  }
-  return value;
-}, metadataRecord).meta({
-  type: "object",
-  description: "Up to 50 keys of at most 40 characters, values of at most 500 characters. " +
-    "An empty value unsets a key.",
-  additionalProperties: { type: "string", maxLength: MAX_METADATA_VALUE_LENGTH },
-  maxProperties: MAX_METADATA_KEYS,
-  example: { order_id: "6735" },
-});
+/** Every parameter of a create the browser could send: Stripe's, but `customer_ip_address`. */
+export const CREATE_BODY_FIELDS = [
+  "source_amount",
+  "source_currency",
+  "destination_amount",
+  "destination_currency",
+  "destination_network",
+  "destination_currencies",
+  "destination_networks",
+  "wallet_addresses",
+  "lock_wallet_address",
+  "kyc_details",
+  "metadata",
+] as const satisfies readonly (keyof CreateSessionBody)[];
+// Fails to compile when Stripe's create gains a parameter this list (and so the schema) lacks.
+const _everyFieldListed: Exclude<keyof CreateSessionBody, typeof CREATE_BODY_FIELDS[number]> =
+  undefined as never;
 
 /** An example create body, shown in the OpenAPI document. */
 export const CREATE_SESSION_EXAMPLE: Readonly<Record<string, unknown>> = {
@@ -151,110 +217,192 @@ export const CREATE_SESSION_EXAMPLE: Readonly<Record<string, unknown>> = {
   destination_networks: ["ethereum", "base"],
 };
 
+const EXAMPLE_SESSION_ID = "cos_1NamBL2eZvKYlo2CP38sZVEW";
+
 // The schemas of one catalog. Their types are the built-in catalog's (the casts below): what
 // the extra values of a platform's catalog are is known at start-up only.
 function buildSchemas(catalog: Catalog) {
-  const networkSchema = z.enum(catalog.networks as typeof DESTINATION_NETWORKS).meta({
+  const network = documented(z.enum(catalog.networks as typeof DESTINATION_NETWORKS), {
     description: "A crypto network the onramp delivers on.",
     example: "ethereum",
   });
-  const currencySchema = z.enum(catalog.currencies as typeof DESTINATION_CURRENCIES).meta({
+  const currency = documented(z.enum(catalog.currencies as typeof DESTINATION_CURRENCIES), {
     description: "A cryptocurrency the customer can buy.",
     example: "eth",
   });
-  const fiatSchema = z.enum(catalog.sourceCurrencies as typeof SOURCE_CURRENCIES).meta({
+  const fiat = documented(z.enum(catalog.sourceCurrencies as typeof SOURCE_CURRENCIES), {
     description: "The fiat currency the customer pays with.",
     example: "usd",
   });
   const maxNetworks = Math.max(MAX_LIST, catalog.networks.length);
   const maxCurrencies = Math.max(MAX_LIST, catalog.currencies.length);
+  const decimal = decimalString();
+  const wallets = walletAddresses(catalog);
+  const kyc = kycDetails();
+  const metadataSchema = metadata();
 
-  const createSessionBody = z.strictObject({
-    source_amount: DecimalStringSchema.optional().meta({
-      description: "Fiat amount to pre-fill, at most 2 decimals. Excludes `destination_amount`.",
-      example: "100.00",
-    }),
-    source_currency: fiatSchema.optional(),
-    destination_amount: DecimalStringSchema.optional().meta({
-      description: "Crypto amount to pre-fill, within the currency's precision. Needs " +
-        "`destination_currency` and `destination_network`; excludes `source_amount`.",
-      example: "0.1",
-    }),
-    destination_currency: currencySchema.optional(),
-    destination_network: networkSchema.optional(),
-    destination_currencies: nonEmptyUnique(currencySchema, "currencies", maxCurrencies).optional()
-      .meta({ example: ["eth", "usdc"] }),
-    destination_networks: nonEmptyUnique(networkSchema, "networks", maxNetworks).optional()
-      .meta({ example: ["ethereum", "base"] }),
-    wallet_addresses: walletAddressesSchema(catalog).optional(),
-    lock_wallet_address: z.boolean().optional(),
-    kyc_details: KycDetailsSchema.optional(),
-    metadata: z.union([MetadataSchema, z.literal("")]).optional(),
-  }).meta({
-    description: "The onramp session to create. Every field is optional; the platform's policy " +
-      "decides which ones the browser may set.",
-    example: CREATE_SESSION_EXAMPLE,
-  });
+  const createSessionBody = documented(
+    z.strictObject(
+      {
+        source_amount: documented(z.optional(decimal), {
+          description:
+            "Fiat amount to pre-fill, at most 2 decimals. Excludes `destination_amount`.",
+          example: "100.00",
+        }),
+        source_currency: z.optional(fiat),
+        destination_amount: documented(z.optional(decimal), {
+          description: "Crypto amount to pre-fill, within the currency's precision. Needs " +
+            "`destination_currency` and `destination_network`; excludes `source_amount`.",
+          example: "0.1",
+        }),
+        destination_currency: z.optional(currency),
+        destination_network: z.optional(network),
+        destination_currencies: documented(
+          z.optional(nonEmptyUnique(currency, "currencies", maxCurrencies)),
+          { example: ["eth", "usdc"] },
+        ),
+        destination_networks: documented(
+          z.optional(nonEmptyUnique(network, "networks", maxNetworks)),
+          { example: ["ethereum", "base"] },
+        ),
+        wallet_addresses: z.optional(wallets),
+        lock_wallet_address: z.optional(z.boolean()),
+        kyc_details: z.optional(kyc),
+        metadata: z.optional(z.union([metadataSchema, z.literal("")])),
+      } satisfies Record<typeof CREATE_BODY_FIELDS[number], z.ZodMiniType>,
+    ),
+    {
+      description: "The onramp session to create. Every field is optional; the platform's " +
+        "policy decides which ones the browser may set.",
+      example: CREATE_SESSION_EXAMPLE,
+    },
+  );
 
-  const customerData = createSessionBody.pick({
+  const customerData = z.pick(createSessionBody, {
     wallet_addresses: true,
     kyc_details: true,
     metadata: true,
   });
 
   const quoteQuery = z.strictObject({
-    source_currency: fiatSchema.optional().meta({
+    source_currency: documented(z.optional(fiat), {
       description: "The fiat currency to quote in; Stripe's default is usd.",
     }),
-    source_amount: DecimalStringSchema.optional().meta({
+    source_amount: documented(z.optional(decimal), {
       description: "The fiat amount to quote, at most 2 decimals; Stripe's default is 100.00. " +
         "Excludes `destination_amount`.",
     }),
-    destination_amount: DecimalStringSchema.optional().meta({
+    destination_amount: documented(z.optional(decimal), {
       description: "The crypto amount to quote instead; needs exactly one destination currency " +
         "and one destination network.",
     }),
-    destination_currencies: z.preprocess(
-      (value) => typeof value === "string" ? [value] : value,
-      nonEmptyUnique(currencySchema, "currencies", maxCurrencies),
-    ).optional().meta({
-      description: "Repeat the parameter for several values: " +
-        "`destination_currencies=eth&destination_currencies=usdc`.",
-    }),
-    destination_networks: z.preprocess(
-      (value) => typeof value === "string" ? [value] : value,
-      nonEmptyUnique(networkSchema, "networks", maxNetworks),
-    ).optional().meta({
-      description: "Repeat the parameter for several values: " +
-        "`destination_networks=ethereum&destination_networks=solana`.",
-    }),
+    destination_currencies: documented(
+      z.optional(repeatable(nonEmptyUnique(currency, "currencies", maxCurrencies))),
+      {
+        description: "Repeat the parameter for several values: " +
+          "`destination_currencies=eth&destination_currencies=usdc`.",
+      },
+    ),
+    destination_networks: documented(
+      z.optional(repeatable(nonEmptyUnique(network, "networks", maxNetworks))),
+      {
+        description: "Repeat the parameter for several values: " +
+          "`destination_networks=ethereum&destination_networks=solana`.",
+      },
+    ),
+  });
+
+  /** The path of `GET /sessions/{id}`. */
+  const sessionPath = z.object({
+    id: documented(
+      z.string().check(z.regex(/^cos_[A-Za-z0-9_]{1,200}$/, {
+        message: "must be an onramp session id starting with cos_",
+      })),
+      { example: EXAMPLE_SESSION_ID },
+    ),
+  });
+
+  /** The optional `Idempotency-Key` header of a create. */
+  const idempotencyHeader = z.object({
+    "idempotency-key": documented(
+      z.optional(
+        z.string().check(
+          z.minLength(1),
+          z.maxLength(255),
+          z.regex(/^[\x21-\x7e]+$/, { message: "must be 1 to 255 visible ASCII characters" }),
+        ),
+      ),
+      {
+        description: "Send the same key when repeating a request (a double click, a retry " +
+          "after a network error) and get the same session back instead of a second one.",
+        example: "checkout-7f3c2a",
+      },
+    ),
+  });
+
+  /** The optional `Onramp-Client-Secret` header of a retrieve. */
+  const clientSecretHeader = z.object({
+    [CLIENT_SECRET_HEADER]: documented(
+      z.optional(
+        z.string().check(z.regex(/^[\x21-\x7e]{1,500}$/, {
+          message: "must be the session's client_secret (1 to 500 visible ASCII characters)",
+        })),
+      ),
+      {
+        description: "The session's `client_secret`, as `POST /sessions` returned it: with it, " +
+          "the answer is the full session; without it, the status only. Never put it in the URL.",
+        example: `${EXAMPLE_SESSION_ID}_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P`,
+      },
+    ),
   });
 
   /** The named schemas of the OpenAPI document that this catalog shapes. */
-  const components: Record<string, z.ZodType> = {
-    DecimalString: DecimalStringSchema,
-    SourceCurrency: fiatSchema,
-    DestinationCurrency: currencySchema,
-    DestinationNetwork: networkSchema,
-    WalletAddresses: createSessionBody.shape.wallet_addresses.unwrap(),
-    KycDetails: KycDetailsSchema,
-    Metadata: MetadataSchema,
+  const components: Record<string, z.ZodMiniType> = {
+    DecimalString: decimal,
+    SourceCurrency: fiat,
+    DestinationCurrency: currency,
+    DestinationNetwork: network,
+    WalletAddresses: wallets,
+    KycDetails: kyc,
+    Metadata: metadataSchema,
   };
 
-  return { createSessionBody, customerData, quoteQuery, components };
+  return {
+    createSessionBody,
+    customerData,
+    quoteQuery,
+    sessionPath,
+    idempotencyHeader,
+    clientSecretHeader,
+    components,
+  };
 }
 
 /** The request schemas of one catalog. */
 export type RequestSchemas = ReturnType<typeof buildSchemas>;
 
+/** The create body's schema: Stripe's create parameters but `customer_ip_address`. */
+export type CreateSessionBodySchema = RequestSchemas["createSessionBody"];
+
 const schemasByCatalog = new WeakMap<Catalog, RequestSchemas>();
 
 /**
  * The request schemas that follow `catalog`: its networks, currencies and fiat currencies as
- * enums, its wallet keys and tag networks in `wallet_addresses`. Built once per catalog.
+ * enums, its wallet keys and tag networks in `wallet_addresses`. Built on the first call for a
+ * catalog, then kept.
+ *
+ * @example Check a create body against the built-in catalog
+ * ```ts
+ * import { BUILT_IN_CATALOG } from "./catalog.ts";
+ * import { requestSchemas } from "./schemas.ts";
+ *
+ * const { createSessionBody } = requestSchemas(BUILT_IN_CATALOG);
+ * console.log(createSessionBody.safeParse({ destination_network: "ethereum" }).success); // true
+ * ```
  *
  * @param catalog The effective catalog.
- * @returns The create body, customer data and quotes query schemas.
+ * @returns The create body, customer data, quotes query, path and header schemas, and the
+ * named schemas the OpenAPI document lists.
  */
 export function requestSchemas(catalog: Catalog): RequestSchemas {
   let schemas = schemasByCatalog.get(catalog);
@@ -264,18 +412,6 @@ export function requestSchemas(catalog: Catalog): RequestSchemas {
   }
   return schemas;
 }
-
-const BUILT_IN_SCHEMAS = requestSchemas(BUILT_IN_CATALOG);
-
-/** The body of `POST /sessions` under the built-in catalog: Stripe's create parameters but `customer_ip_address`. */
-export const CreateSessionBodySchema: RequestSchemas["createSessionBody"] =
-  BUILT_IN_SCHEMAS.createSessionBody;
-
-/** Customer data a platform's `resolveCustomer` hook may supply, under the built-in catalog. */
-export const CustomerDataSchema: RequestSchemas["customerData"] = BUILT_IN_SCHEMAS.customerData;
-
-/** The query of `GET /quotes`, under the built-in catalog. */
-export const QuoteQuerySchema: RequestSchemas["quoteQuery"] = BUILT_IN_SCHEMAS.quoteQuery;
 
 /**
  * `T` with `undefined` taken out of every optional member, deeply: what a schema's output parsed
@@ -321,23 +457,13 @@ type EveryTrue<T> = T[keyof T] extends true ? true : false;
  * `openapi.yaml`) but `customer_ip_address`, which the server sets.
  */
 export type CreateSessionBody = Omit<CreateSessionParams, "customer_ip_address">;
-type ParsedCreateBody = ParsedJson<z.output<typeof CreateSessionBodySchema>>;
+type ParsedCreateBody = ParsedJson<z.output<CreateSessionBodySchema>>;
 // Single source of truth: these fail to compile if the browser-facing schema accepts a value or
 // a key, at any depth, that the upstream spec (openapi.yaml, via generated/) would not.
 const _bodyFitsUpstream = (body: ParsedCreateBody): CreateSessionBody => body;
 const _bodyHasNoForeignKeys: NoForeignKeys<ParsedCreateBody, CreateSessionBody> = true;
 
 /** A validated quotes query. */
-export type QuoteQuery = ParsedJson<z.output<typeof QuoteQuerySchema>>;
+export type QuoteQuery = ParsedJson<z.output<RequestSchemas["quoteQuery"]>>;
 const _queryFitsUpstream = (query: QuoteQuery): QuoteParams => query;
 const _queryHasNoForeignKeys: NoForeignKeys<QuoteQuery, QuoteParams> = true;
-
-/** A session id in a path. */
-export const SessionIdSchema = z.string().regex(/^cos_[A-Za-z0-9_]{1,200}$/, {
-  message: "must be an onramp session id starting with cos_",
-}).meta({ example: "cos_1NamBL2eZvKYlo2CP38sZVEW" });
-
-/** The path parameters of `GET /sessions/{id}`. */
-export const SessionPathSchema: z.ZodObject<{ id: typeof SessionIdSchema }> = z.object({
-  id: SessionIdSchema,
-});

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createOnrampClient } from "../../client/create_client.ts";
@@ -17,11 +17,11 @@ import { resolveForwardedFor } from "../../ip/forwarded_for.ts";
 import { customerIp } from "../../ip/customer_ip.ts";
 import { compileTrustedProxies } from "../../ip/trusted_proxies.ts";
 import { applyPolicy } from "../../validation/policy.ts";
-import { IdempotencyHeaderSchema } from "../../routes/create_session.ts";
 import { cryptoOnramp } from "../../routes/onramp_app.ts";
 import { toPublicSession } from "../../routes/public_session.ts";
 import { findCreateSessionViolation } from "../../validation/rules.ts";
-import { type CreateSessionBody, CreateSessionBodySchema } from "../../validation/schemas.ts";
+import { BUILT_IN_CATALOG } from "../../validation/catalog.ts";
+import { type CreateSessionBody, requestSchemas } from "../../validation/schemas.ts";
 import { barePassthrough, toFormBody } from "./bare_passthrough.ts";
 import {
   CUSTOMER_IP,
@@ -83,6 +83,8 @@ const honoWithMiddleware = new Hono()
     return c.json(PUBLIC_SESSION);
   });
 
+const { createSessionBody: CreateSessionBodySchema, idempotencyHeader: IdempotencyHeaderSchema } =
+  requestSchemas(BUILT_IN_CATALOG);
 const looseSchema = z.looseObject({});
 const looseBody = new Hono().post("/sessions", async (c) => {
   if (!looseSchema.safeParse(await c.req.json()).success) throw new Error("invalid");
