@@ -11,6 +11,7 @@
  */
 import { STRIPE_API_BASE } from "../../client/create_client.ts";
 import { readServerConfig, type ServerConfig } from "../config.ts";
+import { pooledTransport } from "../pooled_transport.ts";
 import { createConfiguredApp, ONRAMP_PATH } from "../server_app.ts";
 import { assertStripeReachable } from "../startup_checks.ts";
 
@@ -51,8 +52,21 @@ try {
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
 }
-// The mock is imported only without a key, so a real deployment never loads its code.
-const app = await createConfiguredApp(config, () => import("../mock_mode.ts"));
+// The mock is imported only without a key, so a real deployment never loads its code. Stripe
+// is reached through Deno's fetch, then through undici's pool once it has loaded, which
+// starts after the first answer (`demo/pooled_transport.ts`); the mock needs neither.
+const transport = pooledTransport();
+const app = await createConfiguredApp(config, () => import("../mock_mode.ts"), {
+  fetch: transport.fetch,
+});
+const serve = config.secretKey === undefined ? app.fetch : async (
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+) => {
+  const response = await app.fetch(request, info);
+  transport.loadSoon();
+  return response;
+};
 
 Deno.serve({
   port: Number(env("PORT") ?? 8000),
@@ -63,4 +77,4 @@ Deno.serve({
       `Onramp server on http://${host}:${port}/ (API ${ONRAMP_PATH}, docs ${ONRAMP_PATH}/docs)`,
     );
   },
-}, app.fetch);
+}, serve);

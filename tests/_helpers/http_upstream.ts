@@ -185,3 +185,23 @@ export function postSession(
     ...(signal !== undefined && { signal }),
   });
 }
+
+/**
+ * Sends through the Deno entry until its calls reach `upstream` through the pooled transport it
+ * switches to after its first answer (`demo/pooled_transport.ts`): Deno's `fetch` names itself
+ * in `User-Agent`, undici's dispatcher sends none. Tests that measure the server call it first,
+ * so that loading the pool is not counted as a request's cost.
+ *
+ * @param send Makes one call that reaches the upstream.
+ * @param upstream The upstream the server calls.
+ * @throws {Error} When the server has not switched after 50 calls, 100 ms apart.
+ */
+export async function untilPooled(send: () => Promise<unknown>, upstream: HttpUpstream) {
+  const agent = () => upstream.requests.at(-1)?.headers.get("user-agent") ?? "";
+  for (let call = 0; call < 50; call++) {
+    await send();
+    if (upstream.requests.length > 0 && agent() === "") return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`The server never switched to the pooled transport (${agent()})`);
+}
