@@ -15,8 +15,9 @@ const INITIAL_BYTES = 16_384;
  * The bound applies twice: to a declared `Content-Length` before anything is read, and to the
  * bytes the stream yields. Those are the decoded bytes (a `fetch` inflates `gzip`, `br` and
  * `deflate` answers as it streams them), so a small compressed "bomb" stops at the bound too.
- * When `signal` aborts, the read is cancelled and the abort reason thrown, even from a body
- * whose source ignores the signal.
+ * When `signal` aborts, the read ends: a body read through a reader is cancelled and the abort
+ * reason thrown, even when its source ignores the signal; a network answer of declared length,
+ * read whole, is ended by its transport, which follows the same signal.
  *
  * @example Refuse a body over 4 bytes
  * ```ts
@@ -91,17 +92,9 @@ async function readWhole(
   signal: AbortSignal,
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (signal.aborted) throw signal.reason;
-  let onAbort: (() => void) | undefined;
-  // The transport ends the body on abort; the race ends the read even if it were slow to.
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return new Uint8Array(await Promise.race([response.arrayBuffer(), aborted]));
-  } finally {
-    signal.removeEventListener("abort", onAbort!);
-  }
+  // The transport ends this body when the signal aborts (a network answer's body follows its
+  // request's signal), and the attempt's own timer ends the attempt even if it were slow to.
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 async function readInto(

@@ -35,7 +35,14 @@ import { getRuntimeKey, type Runtime } from "hono/adapter";
  * report one.
  */
 export function runtimePeerAddress(c: Context): string | undefined {
-  return peerAddressFor(getRuntimeKey(), c);
+  return peerAddressFor(currentRuntime(), c);
+}
+
+// The runtime cannot change under a running isolate: asked once, on the first request (never at
+// module load, where a Worker's globals may not be final), instead of on every request.
+let runtime: Runtime | undefined;
+function currentRuntime(): Runtime {
+  return runtime ??= getRuntimeKey();
 }
 
 /**
@@ -48,8 +55,8 @@ export function runtimePeerAddress(c: Context): string | undefined {
  * @returns The raw socket peer address, or `undefined` when there is none to trust.
  */
 export function socketPeerAddress(c: Context): string | undefined {
-  const runtime = getRuntimeKey();
-  return runtime === "workerd" ? undefined : peerAddressFor(runtime, c);
+  const here = currentRuntime();
+  return here === "workerd" ? undefined : peerAddressFor(here, c);
 }
 
 /**
