@@ -65,18 +65,14 @@ export function unknownParam(param: string): RejectedRequest {
 }
 
 /**
- * The 400 for a failed schema check, naming the parameter in bracket notation. An unknown
- * name is reported before the values of known ones (zod lists unknown keys last): a typo in a
- * name is the likelier root cause, and `parameter_unknown` is the error Stripe is known for.
+ * The 400 for a failed schema check, naming the parameter in bracket notation, as
+ * `firstSchemaViolation` picks it (an unknown name before the values of known ones).
  */
 export function invalidFromIssues(
   issues: readonly z.core.$ZodIssue[],
   where: string,
 ): RejectedRequest {
-  const sorted = [...issues].sort((a, b) =>
-    Number(b.code === "unrecognized_keys") - Number(a.code === "unrecognized_keys")
-  );
-  const { param, code, message } = firstSchemaViolation(sorted, where);
+  const { param, code, message } = firstSchemaViolation(issues, where);
   return invalidParam(param, code, message);
 }
 

@@ -19,6 +19,7 @@ import {
   type SourceCurrency,
 } from "../validation/catalog.ts";
 import { findQuoteViolation } from "../validation/rules.ts";
+import { checkValue } from "../validation/schema_violation.ts";
 import { asParsedJson, requestSchemas } from "../validation/schemas.ts";
 import { invalidFromIssues, invalidParam, randomHex } from "./_answers.ts";
 import type { FormObject } from "./form_parse.ts";
@@ -113,7 +114,7 @@ export function buildQuotes(
 ): OnrampQuotes {
   // An empty value means "not set", as on every Stripe endpoint.
   const sent = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ""));
-  const parsed = requestSchemas(catalog).quoteQuery.safeParse(sent);
+  const parsed = checkValue(requestSchemas(catalog).quoteQuery, sent);
   if (!parsed.success) throw invalidFromIssues(parsed.error.issues, "query");
   const checked = asParsedJson(parsed.data);
   const violation = findQuoteViolation(checked, catalog);

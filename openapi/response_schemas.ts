@@ -8,7 +8,7 @@
 import * as z from "zod/mini";
 import type { PublicSession, SessionStatusView } from "../routes/_responses.ts";
 import { type ErrorBody, STRIPE_ERROR_TYPES } from "../errors/stripe_error.ts";
-import { documented, type ParsedJson } from "../validation/schemas.ts";
+import { documented, EXAMPLE_SESSION_ID, type ParsedJson } from "../validation/schemas.ts";
 import type { ResponseDoc } from "./document.ts";
 
 /** Stripe's error envelope, as the proxy answers it. */
@@ -180,7 +180,6 @@ const example = <T extends z.ZodMiniType>(schema: T, value: unknown) =>
   documented(schema, { example: value });
 const STATUS_VALUES = "initialized, rejected, requires_payment, fulfillment_processing or " +
   "fulfillment_complete; new values may appear.";
-const SESSION_ID = "cos_1NamBL2eZvKYlo2CP38sZVEW";
 
 /** Stripe's `transaction_details`, as relayed: known members of the documented type only. */
 export const TransactionDetailsSchema = documented(
@@ -222,10 +221,10 @@ export const TransactionDetailsSchema = documented(
 
 /** The part of a session its owner gets: what the widget and a status display need. */
 export const PublicSessionSchema = z.object({
-  id: example(z.string(), SESSION_ID),
+  id: example(z.string(), EXAMPLE_SESSION_ID),
   client_secret: documented(z.optional(z.string()), {
     description: "Hands the session to the onramp widget. Returned on create only.",
-    example: `${SESSION_ID}_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P`,
+    example: `${EXAMPLE_SESSION_ID}_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P`,
   }),
   status: documented(z.string(), { description: STATUS_VALUES, example: "initialized" }),
   livemode: z.boolean(),
@@ -243,7 +242,7 @@ const _publicSessionMatches: [PublicSession, ParsedJson<z.output<typeof PublicSe
 /** What `GET /sessions/{id}` answers without the session's `client_secret`. */
 export const SessionStatusSchema = documented(
   z.object({
-    id: example(z.string(), SESSION_ID),
+    id: example(z.string(), EXAMPLE_SESSION_ID),
     status: documented(z.string(), { description: STATUS_VALUES, example: "fulfillment_complete" }),
     livemode: z.boolean(),
   }),
@@ -300,7 +299,7 @@ export const SessionUpdatedEventSchema = documented(
     data: z.looseObject({
       object: documented(
         z.looseObject({
-          id: example(z.string(), SESSION_ID),
+          id: example(z.string(), EXAMPLE_SESSION_ID),
           object: z.literal("crypto.onramp_session"),
           status: example(z.string(), "fulfillment_complete"),
         }),

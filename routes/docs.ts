@@ -14,6 +14,7 @@ const SPEC_PATH = "/openapi.json";
 const DOCS_PATH = "/docs";
 // A sub-app mounted under a path parameter sees a new prefix per value; keep a few only.
 const MAX_CACHED_PREFIXES = 16;
+const RETRY_FAILED_BUILD_MS = 10_000;
 
 // "/onramp/openapi.json" requested through a sub-app mounted at "/onramp" → "/onramp". Hono's
 // path is percent-decoded, and under a mount with a parameter (`/:tenant`) it holds whatever
@@ -52,16 +53,22 @@ function toUrlPath(text: string): string {
  */
 export function registerDocs(app: Hono<OnrampEnv>, describe: () => OnrampDocumentInput): void {
   let built: Promise<OpenAPIObject> | undefined;
+  // A build that failed is tried again after a pause, not on every request: the routes are
+  // public, and a failing build would otherwise cost its whole work each time.
+  let failedAt = -Infinity;
   const documents = new Map<string, OpenAPIObject>();
   const documentFor = async (prefix: string) => {
-    built ??= import("../openapi/onramp_routes.ts").then((module) =>
-      module.onrampDocument(describe())
-    );
-    // A failed import or build is tried again by the next request, not remembered.
-    const base = await built.catch((error) => {
-      built = undefined;
-      throw error;
-    });
+    if (built === undefined && Date.now() - failedAt >= RETRY_FAILED_BUILD_MS) {
+      built = import("../openapi/onramp_routes.ts").then((module) =>
+        module.onrampDocument(describe())
+      );
+      built.catch(() => {
+        failedAt = Date.now();
+        built = undefined;
+      });
+    }
+    if (built === undefined) throw new Error("The OpenAPI document could not be built");
+    const base = await built;
     let document = documents.get(prefix);
     if (document === undefined) {
       document = { ...base, servers: [{ url: prefix === "" ? "/" : prefix }] };

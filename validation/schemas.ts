@@ -217,7 +217,8 @@ export const CREATE_SESSION_EXAMPLE: Readonly<Record<string, unknown>> = {
   destination_networks: ["ethereum", "base"],
 };
 
-const EXAMPLE_SESSION_ID = "cos_1NamBL2eZvKYlo2CP38sZVEW";
+/** The session id the OpenAPI document's examples use. */
+export const EXAMPLE_SESSION_ID = "cos_1NamBL2eZvKYlo2CP38sZVEW";
 
 // The schemas of one catalog. Their types are the built-in catalog's (the casts below): what
 // the extra values of a platform's catalog are is known at start-up only.

@@ -11,7 +11,7 @@
  */
 import { STRIPE_API_BASE } from "../../client/create_client.ts";
 import { readServerConfig, type ServerConfig } from "../config.ts";
-import { pooledTransport } from "../pooled_transport.ts";
+import { DENO_FETCH_SETTINGS, pooledTransport } from "../pooled_transport.ts";
 import { createConfiguredApp, ONRAMP_PATH } from "../server_app.ts";
 import { assertStripeReachable } from "../startup_checks.ts";
 
@@ -53,16 +53,18 @@ try {
   fail(error instanceof Error ? error.message : String(error));
 }
 // The mock is imported only without a key, so a real deployment never loads its code. Stripe
-// is reached through Deno's fetch, then through undici's pool once it has loaded, which
-// starts after the first answer (`demo/pooled_transport.ts`); the mock needs neither.
+// is reached through Deno's fetch, then through undici's pool once it has loaded, which starts
+// after the first answer (`demo/pooled_transport.ts`); not when Deno is set to reach it through
+// a proxy or with certificates of its own, which undici would ignore. The mock needs neither.
+const pooled = config.secretKey !== undefined &&
+  !DENO_FETCH_SETTINGS.some((name) => (env(name) ?? "") !== "");
 const transport = pooledTransport();
-const app = await createConfiguredApp(config, () => import("../mock_mode.ts"), {
-  fetch: transport.fetch,
-});
-const serve = config.secretKey === undefined ? app.fetch : async (
-  request: Request,
-  info: Deno.ServeHandlerInfo,
-) => {
+const app = await createConfiguredApp(
+  config,
+  () => import("../mock_mode.ts"),
+  pooled ? { fetch: transport.fetch } : {},
+);
+const serve = !pooled ? app.fetch : async (request: Request, info: Deno.ServeHandlerInfo) => {
   const response = await app.fetch(request, info);
   transport.loadSoon();
   return response;

@@ -136,3 +136,13 @@ Deno.test("GET /v1/crypto/onramp_quotes enforces the quotes rules", async () => 
     );
   }
 });
+
+Deno.test("GET /v1/crypto/onramp_quotes calls a value of the wrong type invalid, not missing", async () => {
+  const res = await createStripeMock().fetch(getRequest(QUOTES, "source_amount[x]=1"));
+  assertEquals(res.status, 400);
+  const error = await errorOf(res);
+  assertEquals(
+    [error.param, error.code, error.message],
+    ["source_amount", "parameter_invalid", "Invalid source_amount: must be a string"],
+  );
+});

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertFalse } from "@std/assert";
-import * as z from "zod";
+import * as z from "zod/mini";
+import { documented } from "../../validation/schemas.ts";
 import { Hono } from "hono";
 import { buildOpenApiDocument } from "../../openapi/document.ts";
 import { cryptoOnramp } from "../../routes/onramp_app.ts";
@@ -26,10 +27,10 @@ function resolves(document: Record<string, unknown>, ref: string): boolean {
   return true;
 }
 
-const Amount = z.string().regex(/^[0-9]+$/).meta({ example: "100" });
+const Amount = documented(z.string().check(z.regex(/^[0-9]+$/)), { example: "100" });
 const Body = z.strictObject({
-  amount: Amount.optional().meta({ description: "How much." }),
-  nested: z.object({ again: Amount }).optional(),
+  amount: documented(z.optional(Amount), { description: "How much." }),
+  nested: z.optional(z.object({ again: Amount })),
 });
 const Answer = z.object({ id: z.string() });
 const Unused = z.object({ never: z.boolean() });
@@ -43,7 +44,7 @@ const document = buildOpenApiDocument({
     operation: { operationId: "makeThing", summary: "Make a thing" },
     parameters: {
       path: z.object({ id: z.string() }),
-      query: z.object({ dry: z.string().optional().meta({ description: "Only check." }) }),
+      query: z.object({ dry: documented(z.optional(z.string()), { description: "Only check." }) }),
       header: z.object({ "idempotency-key": z.string() }),
     },
     extraParameters: [{ name: "X-Signed", in: "header", required: true, schema: {} }],

@@ -1,6 +1,8 @@
 import { assert, assertEquals } from "@std/assert";
 import { Hono } from "hono";
 import { cryptoOnramp } from "../../routes/onramp_app.ts";
+import { registerDocs } from "../../routes/docs.ts";
+import type { OnrampEnv } from "../../ip/customer_ip.ts";
 import { SECRET_KEY } from "../_helpers/onramp_app.ts";
 
 interface Dependency {
@@ -55,4 +57,21 @@ Deno.test("cryptoOnramp() serves one document to concurrent first requests and t
   assertEquals([first.status, second.status], [200, 200]);
   const again = await app.request("/onramp/openapi.json");
   assertEquals(await again.json(), await first.json());
+});
+
+Deno.test("registerDocs() tries a failed build again only after a pause, not on every request", async () => {
+  let builds = 0;
+  const app = new Hono<OnrampEnv>();
+  app.onError((_error, c) =>
+    c.json({ error: { type: "api_error", message: "Internal error" } }, 500)
+  );
+  registerDocs(app, () => {
+    builds++;
+    throw new Error("a build that fails");
+  });
+  for (let request = 0; request < 5; request++) {
+    assertEquals((await app.request("/openapi.json")).status, 500);
+    assertEquals((await app.request("/docs")).status, 500);
+  }
+  assertEquals(builds, 1);
 });

@@ -6,7 +6,8 @@ import {
   assertNotMatch,
   assertStringIncludes,
 } from "@std/assert";
-import * as z from "zod";
+import * as z from "zod/mini";
+import { documented } from "../../validation/schemas.ts";
 import { buildOpenApiDocument } from "../../openapi/document.ts";
 import { Hono } from "hono";
 import type { OpenAPIObject, SchemaObject } from "openapi3-ts/oas31";
@@ -385,9 +386,9 @@ Deno.test("renderDocsPage() adds under 6 KB of CSS and markup to an empty docume
 Deno.test("renderDocsPage() shows component fields of a document built from zod schemas", () => {
   const Network = z.enum(["ethereum", "solana"]);
   const Body = z.object({
-    amount: z.string().max(40).meta({ example: "0.1" }),
-    networks: z.array(Network).min(1).optional(),
-    wallet: z.object({ address: z.string() }).optional(),
+    amount: documented(z.string().check(z.maxLength(40)), { example: "0.1" }),
+    networks: z.optional(z.array(Network).check(z.minLength(1))),
+    wallet: z.optional(z.object({ address: z.string() })),
   });
   const generated = buildOpenApiDocument({
     info: { title: "t", version: "1" },
