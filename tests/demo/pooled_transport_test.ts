@@ -122,7 +122,8 @@ async function createOn(serverUrl: string) {
   assertEquals((await res.json()).id, "cos_pooled");
 }
 
-Deno.test("the Deno entry answers its first create through Deno's fetch, later ones through the pool", async () => {
+// The Deno entry with the permissions `deno task start` gives it, on a fake Stripe.
+async function startEntry(env: Record<string, string> = {}) {
   const upstream = serveUpstream(() => Response.json(SESSION));
   const server = await spawnServer(
     Deno.execPath(),
@@ -132,8 +133,17 @@ Deno.test("the Deno entry answers its first create through Deno's fetch, later o
       STRIPE_API_BASE: upstream.url,
       PORT: "0",
       HOSTNAME: "127.0.0.1",
+      ...env,
     },
-  );
+  ).catch(async (error) => {
+    await upstream.close();
+    throw error;
+  });
+  return { upstream, server };
+}
+
+Deno.test("the Deno entry answers its first create through Deno's fetch, later ones through the pool", async () => {
+  const { upstream, server } = await startEntry();
   try {
     await createOn(server.url);
     // Deno's fetch names itself; undici's dispatcher sends no User-Agent.
@@ -147,20 +157,11 @@ Deno.test("the Deno entry answers its first create through Deno's fetch, later o
 });
 
 Deno.test("the Deno entry stays on Deno's fetch when Deno is set to use a proxy", async () => {
-  const upstream = serveUpstream(() => Response.json(SESSION));
-  const server = await spawnServer(
-    Deno.execPath(),
-    ["run", "--allow-net", "--allow-env", "demo/runtimes/deno.ts"],
-    {
-      STRIPE_SECRET_KEY: "sk_test_pooled",
-      STRIPE_API_BASE: upstream.url,
-      PORT: "0",
-      HOSTNAME: "127.0.0.1",
-      // Deno's fetch never proxies loopback; undici would ignore the setting altogether.
-      HTTPS_PROXY: "http://127.0.0.1:9",
-      NO_PROXY: "127.0.0.1",
-    },
-  );
+  // Deno's fetch never proxies loopback; undici would ignore the setting altogether.
+  const { upstream, server } = await startEntry({
+    HTTPS_PROXY: "http://127.0.0.1:9",
+    NO_PROXY: "127.0.0.1",
+  });
   try {
     for (let call = 0; call < 5; call++) {
       await createOn(server.url);

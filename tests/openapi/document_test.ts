@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertFalse } from "@std/assert";
 import * as z from "zod/mini";
-import { documented } from "../../validation/schemas.ts";
+import { CREATE_BODY_FIELDS, documented } from "../../validation/schemas.ts";
 import { Hono } from "hono";
 import { buildOpenApiDocument } from "../../openapi/document.ts";
 import { cryptoOnramp } from "../../routes/onramp_app.ts";
@@ -126,21 +126,7 @@ Deno.test("every $ref of the onramp document resolves, with webhooks and with ev
     cryptoOnramp({
       stripeSecretKey: SECRET_KEY,
       webhooks: { secret: "whsec_test", onSessionUpdated() {} },
-      policy: {
-        browserFields: [
-          "source_amount",
-          "source_currency",
-          "destination_amount",
-          "destination_currency",
-          "destination_network",
-          "destination_currencies",
-          "destination_networks",
-          "wallet_addresses",
-          "lock_wallet_address",
-          "kyc_details",
-          "metadata",
-        ],
-      },
+      policy: { browserFields: CREATE_BODY_FIELDS },
     }),
   );
   const served = await (await app.request("/onramp/openapi.json")).json();
