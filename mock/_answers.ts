@@ -66,13 +66,15 @@ export function unknownParam(param: string): RejectedRequest {
 
 /**
  * The 400 for a failed schema check, naming the parameter in bracket notation, as
- * `firstSchemaViolation` picks it (an unknown name before the values of known ones).
+ * `firstSchemaViolation` picks it (an unknown name before the values of known ones; a member
+ * left out of `received` as missing).
  */
 export function invalidFromIssues(
   issues: readonly z.core.$ZodIssue[],
   where: string,
+  received: unknown,
 ): RejectedRequest {
-  const { param, code, message } = firstSchemaViolation(issues, where);
+  const { param, code, message } = firstSchemaViolation(issues, where, received);
   return invalidParam(param, code, message);
 }
 

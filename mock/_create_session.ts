@@ -72,9 +72,10 @@ export function checkCreateParams(
 ): CheckedCreate {
   let schema = paramsSchemas.get(catalog);
   if (schema === undefined) paramsSchemas.set(catalog, schema = createParamsSchema(catalog));
-  const parsed = checkValue(schema, coerce(form, []));
+  const received = coerce(form, []);
+  const parsed = checkValue(schema, received);
   if (!parsed.success) {
-    throw invalidFromIssues(parsed.error.issues, "request body");
+    throw invalidFromIssues(parsed.error.issues, "request body", received);
   }
   const { customer_ip_address: customerIp, ...params } = asParsedJson(parsed.data);
   // Strict on purpose: Stripe takes one bare IPv4 or IPv6 address, no brackets, port or zone.

@@ -115,7 +115,7 @@ export function buildQuotes(
   // An empty value means "not set", as on every Stripe endpoint.
   const sent = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ""));
   const parsed = checkValue(requestSchemas(catalog).quoteQuery, sent);
-  if (!parsed.success) throw invalidFromIssues(parsed.error.issues, "query");
+  if (!parsed.success) throw invalidFromIssues(parsed.error.issues, "query", sent);
   const checked = asParsedJson(parsed.data);
   const violation = findQuoteViolation(checked, catalog);
   if (violation) throw invalidParam(violation.param, violation.code, violation.message);

@@ -68,7 +68,7 @@ async function customerDataOf(c: Context, deps: CreateSessionDeps): Promise<Cust
   const parsed = checkValue(deps.schemas().customerData, data);
   if (!parsed.success) {
     // The platform's own data is wrong: its fault, never the customer's.
-    const { param, message } = firstSchemaViolation(parsed.error.issues, "customer data");
+    const { param, message } = firstSchemaViolation(parsed.error.issues, "customer data", data);
     throw platformMisconfigured(
       deps.log,
       `resolveCustomer returned invalid customer data at ${param || "the top level"}: ${message}`,

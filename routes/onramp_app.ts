@@ -223,7 +223,7 @@ function validated<T extends z.core.$ZodType>(
 ): z.output<T> {
   const result = checkValue(schema, value);
   if (result.success) return result.data;
-  const { param, code, message } = firstSchemaViolation(result.error.issues, part);
+  const { param, code, message } = firstSchemaViolation(result.error.issues, part, value);
   throw invalidRequest(param, code, message);
 }
 

@@ -82,16 +82,31 @@ function describeExpected(issue: z.core.$ZodIssue): string {
   }
 }
 
+// Whether the member at `path` is left out of `value` (its parent is there and has no such own
+// key), read by own keys only: the path comes from the request.
+function isAbsent(value: unknown, path: readonly PropertyKey[]): boolean {
+  if (path.length === 0) return false;
+  let node = value;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node !== "object" || node === null || !Object.hasOwn(node, key)) return false;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return typeof node === "object" && node !== null && !Object.hasOwn(node, path.at(-1)!);
+}
+
 /**
  * Describes the first issue of a Zod error as a violation.
  *
  * @param issues The issues of a failed `safeParse`.
  * @param where What was validated, for issues about the whole value (e.g. "request body").
+ * @param received The value that was validated: a member it lacks is reported as missing
+ * (zod's issues do not keep the value they are about).
  * @returns The violation to report.
  */
 export function firstSchemaViolation(
   issues: readonly z.core.$ZodIssue[],
   where: string,
+  received?: unknown,
 ): RuleViolation {
   // Like Stripe, report a parameter that should not be there before a bad value of another.
   let issue = issues.find((candidate) => candidate.code === "unrecognized_keys") ?? issues[0];
@@ -139,10 +154,7 @@ export function firstSchemaViolation(
       }`,
     };
   }
-  if (
-    issue.code === "invalid_type" && issue.input === undefined &&
-    !issue.message.includes("received")
-  ) {
+  if (issue.code === "invalid_type" && isAbsent(received, issue.path)) {
     return { param, code: "parameter_missing", message: `Missing required param: ${param}` };
   }
   if (issue.code === "too_small" && issue.origin === "array" && issue.minimum === 1) {

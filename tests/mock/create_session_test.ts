@@ -317,3 +317,22 @@ Deno.test("POST /v1/crypto/onramp_sessions reports a malformed name as parameter
   );
   assertEquals([error.param, error.code], ["metadata", "parameter_invalid"]);
 });
+
+Deno.test("POST /v1/crypto/onramp_sessions names a missing required member as Stripe does", async () => {
+  const mock = createStripeMock();
+  const missing = await errorOf(
+    await mock.fetch(createRequest("kyc_details[dob][month]=1&kyc_details[dob][year]=2000")),
+  );
+  assertEquals(
+    [missing.param, missing.code, missing.message],
+    ["kyc_details[dob][day]", "parameter_missing", "Missing required param: kyc_details[dob][day]"],
+  );
+  const invalid = await errorOf(
+    await mock.fetch(
+      createRequest(
+        "kyc_details[dob][day]=x&kyc_details[dob][month]=1&kyc_details[dob][year]=2000",
+      ),
+    ),
+  );
+  assertEquals([invalid.param, invalid.code], ["kyc_details[dob][day]", "parameter_invalid"]);
+});

@@ -464,3 +464,22 @@ Deno.test("cryptoOnramp() calls Stripe through its fetch option, with the secret
     ["https://api.stripe.com/v1/crypto/onramp_sessions", `Bearer ${SECRET_KEY}`],
   ]);
 });
+
+Deno.test("POST /sessions names a required member left out as missing, one of the wrong type as invalid", async () => {
+  const { request, upstream } = testApp({ policy: openFields });
+  const missing = await errorOf(
+    await request("/onramp/sessions", jsonPost({ kyc_details: { dob: { month: 1, year: 1990 } } })),
+  );
+  assertEquals(
+    [missing.param, missing.code, missing.message],
+    ["kyc_details[dob][day]", "parameter_missing", "Missing required param: kyc_details[dob][day]"],
+  );
+  const invalid = await errorOf(
+    await request(
+      "/onramp/sessions",
+      jsonPost({ kyc_details: { dob: { day: "1", month: 1, year: 1990 } } }),
+    ),
+  );
+  assertEquals([invalid.param, invalid.code], ["kyc_details[dob][day]", "parameter_invalid"]);
+  assertEquals(upstream.requests.length, 0);
+});
