@@ -4,9 +4,7 @@
  *
  * @module
  */
-import type * as z from "zod/mini";
 import type { ErrorBody } from "../errors/stripe_error.ts";
-import { firstSchemaViolation } from "../validation/schema_violation.ts";
 
 /** One answer of the mock. */
 export interface Answer {
@@ -62,20 +60,6 @@ export function invalidParam(param: string, code: string, message: string): Reje
 /** A 400 `parameter_unknown` for `param`, in Stripe's wording. */
 export function unknownParam(param: string): RejectedRequest {
   return invalidParam(param, "parameter_unknown", `Received unknown parameter: ${param}`);
-}
-
-/**
- * The 400 for a failed schema check, naming the parameter in bracket notation, as
- * `firstSchemaViolation` picks it (an unknown name before the values of known ones; a member
- * left out of `received` as missing).
- */
-export function invalidFromIssues(
-  issues: readonly z.core.$ZodIssue[],
-  where: string,
-  received: unknown,
-): RejectedRequest {
-  const { param, code, message } = firstSchemaViolation(issues, where, received);
-  return invalidParam(param, code, message);
 }
 
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -13,7 +13,7 @@ import { BUILT_IN_CATALOG, type Catalog, FIAT_DECIMALS } from "../validation/cat
 import { findCreateSessionViolation } from "../validation/rules.ts";
 import { checkValue } from "../validation/schema_violation.ts";
 import { asParsedJson, type CreateSessionBody, requestSchemas } from "../validation/schemas.ts";
-import { invalidFromIssues, invalidParam } from "./_answers.ts";
+import { invalidParam } from "./_answers.ts";
 import type { FormNode, FormObject } from "./form_parse.ts";
 
 /** The browser-facing body of `catalog` plus the parameter only a server sends. */
@@ -72,10 +72,10 @@ export function checkCreateParams(
 ): CheckedCreate {
   let schema = paramsSchemas.get(catalog);
   if (schema === undefined) paramsSchemas.set(catalog, schema = createParamsSchema(catalog));
-  const received = coerce(form, []);
-  const parsed = checkValue(schema, received);
+  const parsed = checkValue(schema, coerce(form, []), "request body");
   if (!parsed.success) {
-    throw invalidFromIssues(parsed.error.issues, "request body", received);
+    const { param, code, message } = parsed.violation;
+    throw invalidParam(param, code, message);
   }
   const { customer_ip_address: customerIp, ...params } = asParsedJson(parsed.data);
   // Strict on purpose: Stripe takes one bare IPv4 or IPv6 address, no brackets, port or zone.

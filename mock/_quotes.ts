@@ -21,7 +21,7 @@ import {
 import { findQuoteViolation } from "../validation/rules.ts";
 import { checkValue } from "../validation/schema_violation.ts";
 import { asParsedJson, requestSchemas } from "../validation/schemas.ts";
-import { invalidFromIssues, invalidParam, randomHex } from "./_answers.ts";
+import { invalidParam, randomHex } from "./_answers.ts";
 import type { FormObject } from "./form_parse.ts";
 
 /** Fake price of one whole coin, in US cents. */
@@ -114,8 +114,11 @@ export function buildQuotes(
 ): OnrampQuotes {
   // An empty value means "not set", as on every Stripe endpoint.
   const sent = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ""));
-  const parsed = checkValue(requestSchemas(catalog).quoteQuery, sent);
-  if (!parsed.success) throw invalidFromIssues(parsed.error.issues, "query", sent);
+  const parsed = checkValue(requestSchemas(catalog).quoteQuery, sent, "query");
+  if (!parsed.success) {
+    const { param, code, message } = parsed.violation;
+    throw invalidParam(param, code, message);
+  }
   const checked = asParsedJson(parsed.data);
   const violation = findQuoteViolation(checked, catalog);
   if (violation) throw invalidParam(violation.param, violation.code, violation.message);

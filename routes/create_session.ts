@@ -17,7 +17,7 @@ import {
   PlatformFault,
 } from "../validation/policy.ts";
 import { createSessionViolations, enforceRules } from "../validation/rules.ts";
-import { checkValue, firstSchemaViolation } from "../validation/schema_violation.ts";
+import { checkValue } from "../validation/schema_violation.ts";
 import {
   asParsedJson,
   type CreateSessionBody,
@@ -65,10 +65,10 @@ export function platformMisconfigured(log: Logger, detail: string): OnrampError 
 async function customerDataOf(c: Context, deps: CreateSessionDeps): Promise<CustomerData> {
   const data = deps.resolveCustomer ? await deps.resolveCustomer(c) : undefined;
   if (data === undefined) return {};
-  const parsed = checkValue(deps.schemas().customerData, data);
+  const parsed = checkValue(deps.schemas().customerData, data, "customer data");
   if (!parsed.success) {
     // The platform's own data is wrong: its fault, never the customer's.
-    const { param, message } = firstSchemaViolation(parsed.error.issues, "customer data", data);
+    const { param, message } = parsed.violation;
     throw platformMisconfigured(
       deps.log,
       `resolveCustomer returned invalid customer data at ${param || "the top level"}: ${message}`,

@@ -43,7 +43,7 @@ import {
   type RequestSchemas,
   requestSchemas,
 } from "../validation/schemas.ts";
-import { checkValue, firstSchemaViolation } from "../validation/schema_violation.ts";
+import { checkValue } from "../validation/schema_violation.ts";
 import { mintSession, type ResolveCustomer } from "./create_session.ts";
 import { limitBody } from "./_body_limit.ts";
 import { registerDocs } from "./docs.ts";
@@ -221,9 +221,9 @@ function validated<T extends z.core.$ZodType>(
   value: unknown,
   part: RequestPart,
 ): z.output<T> {
-  const result = checkValue(schema, value);
+  const result = checkValue(schema, value, part);
   if (result.success) return result.data;
-  const { param, code, message } = firstSchemaViolation(result.error.issues, part, value);
+  const { param, code, message } = result.violation;
   throw invalidRequest(param, code, message);
 }
 

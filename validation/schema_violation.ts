@@ -13,27 +13,39 @@ import type { RuleViolation } from "./rules.ts";
 // (the platform's own schemas keep whatever it set).
 const { localeError } = english();
 
+/** What {@linkcode checkValue} found: the parsed value, or the first thing wrong with it. */
+export type CheckedValue<T> =
+  | { readonly success: true; readonly data: T }
+  | { readonly success: false; readonly violation: RuleViolation };
+
 /**
- * Checks `value` against `schema`, with zod's English messages on the issues.
+ * Checks `value` against `schema`, with zod's English messages on the issues, and describes
+ * the first thing wrong as a violation naming the parameter (see
+ * {@linkcode firstSchemaViolation}).
  *
  * @example Check a value
  * ```ts
  * import * as z from "zod/mini";
  * import { checkValue } from "./schema_violation.ts";
  *
- * const result = checkValue(z.object({ id: z.string() }), {});
- * console.log(result.success); // false
+ * const result = checkValue(z.object({ id: z.string() }), {}, "request body");
+ * console.log(result.success || result.violation.code); // "parameter_missing"
  * ```
  *
  * @param schema The schema.
  * @param value What was received.
- * @returns zod's result: the parsed value, or the issues.
+ * @param where What was validated, for issues about the whole value (e.g. "request body").
+ * @returns The parsed value, or the violation.
  */
 export function checkValue<T extends z.core.$ZodType>(
   schema: T,
   value: unknown,
-): z.core.util.SafeParseResult<z.output<T>> {
-  return z.safeParse(schema, value, { error: localeError });
+  where: string,
+): CheckedValue<z.output<T>> {
+  const result = z.safeParse(schema, value, { error: localeError });
+  return result.success
+    ? { success: true, data: result.data }
+    : { success: false, violation: firstSchemaViolation(result.error.issues, where, value) };
 }
 
 /**
@@ -103,7 +115,7 @@ function isAbsent(value: unknown, path: readonly PropertyKey[]): boolean {
  * (zod's issues do not keep the value they are about).
  * @returns The violation to report.
  */
-export function firstSchemaViolation(
+function firstSchemaViolation(
   issues: readonly z.core.$ZodIssue[],
   where: string,
   received?: unknown,
