@@ -4,7 +4,6 @@
  *
  * @module
  */
-import createClient from "openapi-fetch";
 import type { paths } from "../generated/stripe_onramp.ts";
 import { assertNonNegativeInteger, assertPositiveInteger } from "../errors/option_checks.ts";
 import { isStripeErrorType } from "../errors/stripe_error.ts";
@@ -29,6 +28,7 @@ import {
   type UpstreamAnswer,
 } from "./retrying_fetch.ts";
 import { DEFAULT_MAX_RETRY_AFTER_MS } from "./retry.ts";
+import { createTypedClient } from "./_openapi_client.ts";
 
 /** Stripe's production API. */
 export const STRIPE_API_BASE = "https://api.stripe.com";
@@ -375,12 +375,12 @@ export function createClientWithSeams(
     bodySerializer: (body: unknown) =>
       encodeStripeForm(body as unknown as Record<string, FormValue>),
   };
-  const api = createClient<paths>({ ...shared, fetch: createRetryingFetch(retrying) });
+  const api = createTypedClient<paths>({ ...shared, fetch: createRetryingFetch(retrying) });
   // The methods' twin of `api`: openapi-fetch builds the request (URL, query, body, headers),
   // and the retrying call sends it from its parts and answers an `UpstreamAnswer`, which has
   // all openapi-fetch reads of a response.
   const call = createRetryingCall(retrying);
-  const own = createClient<paths>({
+  const own = createTypedClient<paths>({
     ...shared,
     Request: OutboundRequest as unknown as typeof Request,
     fetch: call as unknown as (request: Request) => Promise<Response>,
