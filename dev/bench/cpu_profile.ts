@@ -9,16 +9,19 @@
  *   upstream, `requests` times (no sockets: the middleware alone).
  * - `server`: `demo/runtimes/deno.ts` serving real HTTP, loaded by wrk for `seconds` against the
  *   local upstream (`dev/bench/upstream.mjs`): adds `Deno.serve` and the real `fetch`.
+ * - `start`: `demo/runtimes/deno.ts` from its first line to its first answer (one session
+ *   created through the local upstream): what the cold start pays for.
  *
- * Usage: `deno run -A dev/bench/cpu_profile.ts [loop [requests=20000] | server [seconds=5]] [out]`.
+ * Usage: `deno run -A dev/bench/cpu_profile.ts [loop [requests=20000] | server [seconds=5] |
+ * start] [out]`.
  * `out`, a `.cpuprofile` file, opens in Chrome DevTools (Performance → Load profile).
  *
  * @module
  */
-import { SECRET_KEY, UPSTREAM_SERVER, WEBHOOK_SECRET } from "./_fixtures.ts";
+import { CUSTOMER_IP, SECRET_KEY, UPSTREAM_SERVER, WEBHOOK_SECRET } from "./_fixtures.ts";
 import { ensureLoadGenerator, runLoad } from "./_load.ts";
 import { startServer, stopAll } from "./_process.ts";
-import { upstreamStats } from "./_targets.ts";
+import { sendSession, upstreamStats } from "./_targets.ts";
 
 interface CallFrame {
   functionName: string;
@@ -119,6 +122,17 @@ async function waitFor(
   throw new Error(`The process ended before printing ${pattern}:\n${text}`);
 }
 
+/** The Deno entry's settings: keyed, on the local upstream, on a free loopback port. */
+function serverEnv(upstreamUrl: string): Record<string, string> {
+  return {
+    STRIPE_SECRET_KEY: SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    STRIPE_API_BASE: upstreamUrl,
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+  };
+}
+
 async function profileLoop(requests: number): Promise<{ profile: Profile; summary: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -157,6 +171,51 @@ async function profileLoop(requests: number): Promise<{ profile: Profile; summar
   }
 }
 
+async function profileStart(): Promise<{ profile: Profile; summary: string }> {
+  try {
+    const upstream = await startServer(UPSTREAM_SERVER);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--inspect-wait=127.0.0.1:0",
+        "--allow-net",
+        "--allow-env",
+        `${ROOT}demo/runtimes/deno.ts`,
+      ],
+      env: { NO_COLOR: "1", ...serverEnv(upstream.url) },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    try {
+      const [wsUrl] = await waitFor(child.stderr, /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/, 30_000);
+      const inspector = await connect(wsUrl);
+      try {
+        await inspector.send("Profiler.enable");
+        await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
+        await inspector.send("Runtime.enable");
+        await inspector.send("Profiler.start");
+        await inspector.send("Runtime.runIfWaitingForDebugger");
+        const [serverUrl] = await waitFor(child.stdout, /http:\/\/[\d.]+:\d+/, 30_000);
+        const { status } = await sendSession(serverUrl, { "cf-connecting-ip": CUSTOMER_IP });
+        const { profile } = await inspector.send("Profiler.stop") as { profile: Profile };
+        return {
+          profile,
+          summary:
+            `demo/runtimes/deno.ts from its first line to its first answer (HTTP ${status}).`,
+        };
+      } finally {
+        inspector.close();
+      }
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+  } finally {
+    await stopAll();
+  }
+}
+
 async function profileServer(seconds: number): Promise<{ profile: Profile; summary: string }> {
   const generator = await ensureLoadGenerator(Deno.env.get("BENCH_LOADGEN") ?? "");
   try {
@@ -169,14 +228,7 @@ async function profileServer(seconds: number): Promise<{ profile: Profile; summa
         "--allow-env",
         `${ROOT}demo/runtimes/deno.ts`,
       ],
-      env: {
-        NO_COLOR: "1",
-        STRIPE_SECRET_KEY: SECRET_KEY,
-        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        STRIPE_API_BASE: upstream.url,
-        PORT: "0",
-        HOSTNAME: "127.0.0.1",
-      },
+      env: { NO_COLOR: "1", ...serverEnv(upstream.url) },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -270,15 +322,18 @@ export function summarize(profile: Profile): string[] {
 }
 
 if (import.meta.main) {
-  const [mode = "loop", amount, outFile] = Deno.args;
-  if (mode !== "loop" && mode !== "server") {
+  const [mode = "loop", ...rest] = Deno.args;
+  const [amount, outFile] = mode === "start" ? [undefined, rest[0]] : rest;
+  if (mode !== "loop" && mode !== "server" && mode !== "start") {
     throw new TypeError(
-      `Cannot profile as the mode must be "loop" or "server": current value is "${mode}"`,
+      `Cannot profile as the mode must be "loop", "server" or "start": current value is "${mode}"`,
     );
   }
   const { profile, summary } = mode === "loop"
     ? await profileLoop(Number(amount ?? 20_000))
-    : await profileServer(Number(amount ?? 5));
+    : mode === "server"
+    ? await profileServer(Number(amount ?? 5))
+    : await profileStart();
   if (outFile !== undefined) await Deno.writeTextFile(outFile, JSON.stringify(profile));
   console.log([summary, ...summarize(profile)].join("\n"));
 }
