@@ -96,6 +96,7 @@ function hexToBytes(hex: string): Uint8Array {
 function parseHeader(header: string): ParsedHeader | VerificationFailure {
   if (header.length > MAX_HEADER_LENGTH) return "malformed_header";
   let timestamp: number | undefined;
+  let hasV1 = false;
   const signatures: Uint8Array[] = [];
   for (const item of header.split(",")) {
     const equals = item.indexOf("=");
@@ -106,12 +107,17 @@ function parseHeader(header: string): ParsedHeader | VerificationFailure {
       // Exactly one timestamp, in plain digits: two of them would make the check ambiguous.
       if (timestamp !== undefined || !UNIX_SECONDS.test(value)) return "malformed_header";
       timestamp = Number(value);
-    } else if (key === "v1" && HEX_SHA256.test(value) && signatures.length < MAX_SIGNATURES) {
-      signatures.push(hexToBytes(value));
+    } else if (key === "v1") {
+      // A v1 that is not 64 hex digits is still a v1 signature: one that matches nothing, as
+      // stripe-node finds it ("No signatures found matching the expected signature").
+      hasV1 = true;
+      if (HEX_SHA256.test(value) && signatures.length < MAX_SIGNATURES) {
+        signatures.push(hexToBytes(value));
+      }
     }
   }
   if (timestamp === undefined) return "malformed_header";
-  if (signatures.length === 0) return "no_v1_signature";
+  if (!hasV1) return "no_v1_signature";
   return { timestamp, signatures };
 }
 
@@ -159,7 +165,7 @@ function refused(failure: VerificationFailure): VerificationResult {
  * const verifier = createSignatureVerifier(["whsec_test_secret"], 300);
  * const body = new TextEncoder().encode('{"id":"evt_1"}');
  * const result = await verifier.verify(body, "t=1700000000,v1=00", 1_700_000_000_000);
- * assertEquals(result.ok, false); // a v1 that is not 64 hex digits is no signature at all
+ * assertEquals(result.ok, false); // a v1 that is not 64 hex digits matches nothing
  * ```
  *
  * @param secrets Checked `whsec_…` secrets (see {@linkcode checkWebhookSecrets}).

@@ -107,6 +107,11 @@ Deno.test("POST /webhooks refuses with 400 what Stripe did not sign, never calli
       body,
       headers: { "stripe-signature": header.replace("v1=", "v0=") },
     }, "no_v1_signature"],
+    ["a v1 that is not a signature", {
+      method: "POST",
+      body,
+      headers: { "stripe-signature": header.replace(/v1=[0-9a-f]+/, "v1=00") },
+    }, "no_matching_signature"],
     [
       "a stale timestamp",
       await signedDelivery(body, { timestampS: 1_764_000_000 - 301 }),

@@ -157,6 +157,10 @@ Deno.test("verify() says why, and never echoes the secret", async () => {
     ["t=abc,v1=" + "0".repeat(64), "malformed_header"],
     [`t=${NOW_S},t=${NOW_S},v1=${"0".repeat(64)}`, "malformed_header"],
     [`t=${NOW_S}`, "no_v1_signature"],
+    [`t=${NOW_S},v0=${"0".repeat(64)}`, "no_v1_signature"],
+    // A malformed v1 is a signature that matches nothing, not a missing one.
+    [`t=${NOW_S},v1=00`, "no_matching_signature"],
+    [`t=${NOW_S},v1=${"A".repeat(64)}`, "no_matching_signature"],
     [await sign(payloadOf(), SECRET, NOW_S - 1000), "timestamp_outside_tolerance"],
     [await sign(payloadOf("evt_9")), "no_matching_signature"],
   ];
