@@ -32,6 +32,8 @@ const INITIAL_BYTES = 16_384;
  * @param response The answer whose body to read.
  * @param maxBytes The most bytes to accept.
  * @param signal Ends the read early (the attempt's deadline).
+ * @param [onCancel] Takes the way to cancel the read, for a caller that calls it as it aborts
+ * `signal`; without it, an `abort` listener on `signal` cancels the read.
  * @returns The body's bytes, or `undefined` when it is larger than `maxBytes`.
  * @throws {TypeError} When the stream fails or yields something other than bytes; the abort
  * reason when `signal` aborts.
@@ -40,6 +42,7 @@ export async function readCappedBody(
   response: Response,
   maxBytes: number,
   signal: AbortSignal,
+  onCancel?: (cancel: () => void) => void,
 ): Promise<Uint8Array<ArrayBuffer> | undefined> {
   const body = response.body;
   if (body === null) return new Uint8Array(0);
@@ -72,10 +75,18 @@ export async function readCappedBody(
     }
   }
   const reader = byob ?? body.getReader();
-  // Cancelling settles a pending read at once, whatever the source does with the signal.
-  const onAbort = () => void reader.cancel().catch(() => {});
-  signal.addEventListener("abort", onAbort, { once: true });
+  // Cancelling settles a pending read at once, whatever the source does with the signal. A
+  // caller whose own timer aborts the signal is handed the cancel, to call with it: an `abort`
+  // listener costs about 3 µs per read in Deno.
+  const cancel = () => void reader.cancel().catch(() => {});
+  const listening = onCancel === undefined;
+  if (listening) signal.addEventListener("abort", cancel, { once: true });
+  else onCancel(cancel);
   try {
+    if (signal.aborted) {
+      cancel();
+      throw signal.reason;
+    }
     const bytes = byob === undefined
       ? await readChunks(reader as ReadableStreamDefaultReader<unknown>, maxBytes, signal)
       : await readInto(byob, maxBytes, signal, declared >= 0 ? declared : INITIAL_BYTES);
@@ -83,7 +94,7 @@ export async function readCappedBody(
     if (bytes === undefined) reader.cancel().catch(() => {});
     return bytes;
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    if (listening) signal.removeEventListener("abort", cancel);
   }
 }
 

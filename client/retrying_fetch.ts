@@ -154,13 +154,27 @@ async function fetchAndRead(
   pending: Promise<Response>,
   signal: AbortSignal,
   maxResponseBytes: number,
+  onCancel: (cancel: () => void) => void,
 ): Promise<ReadAnswer> {
   const response = await pending;
   if (isRedirect(response)) {
     response.body?.cancel().catch(() => {});
     return { head: response, body: new Uint8Array(0) };
   }
-  return { head: response, body: await readCappedBody(response, maxResponseBytes, signal) };
+  return {
+    head: response,
+    body: await readCappedBody(response, maxResponseBytes, signal, onCancel),
+  };
+}
+
+// The headers as a plain record: a `Request` or `fetch` takes one in about half the time it
+// takes to copy a `Headers` (whose iterator it walks pair by pair, checking each).
+function headerRecord(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    record[name] = value;
+  });
+  return record;
 }
 
 async function attemptOnce(
@@ -192,7 +206,7 @@ async function attemptOnce(
       const controller = new AbortController();
       const init: RequestInit = {
         method: outbound.method,
-        headers: outbound.headers,
+        headers: headerRecord(outbound.headers),
         body: outbound.body ?? null,
         redirect: "manual",
         signal: controller.signal,
@@ -210,14 +224,19 @@ async function attemptOnce(
       }
       // Rejects at the attempt's end even when a transport does not tie its promise to the
       // signal.
+      // The timer also cancels the body's read, once there is one.
+      let cancelRead: (() => void) | undefined;
       answer = await new Promise<ReadAnswer>((resolve, reject) => {
         timer = setTimeout(() => {
           timedOut = true;
           controller.abort();
+          cancelRead?.();
           reject(controller.signal.reason);
         }, attemptMs);
         const pending = start();
-        fetchAndRead(pending, controller.signal, maxResponseBytes).then(resolve, reject);
+        fetchAndRead(pending, controller.signal, maxResponseBytes, (cancel) => {
+          cancelRead = cancel;
+        }).then(resolve, reject);
       });
     }
   } catch (error) {

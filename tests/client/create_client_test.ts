@@ -289,6 +289,28 @@ Deno.test("the client's deadline covers a body that stalls after the headers", a
   assertEquals(error.code, "timeout");
 });
 
+Deno.test("the attempt's end cancels a stalled body, from a transport that ignores the signal", async () => {
+  const cancelled: unknown[] = [];
+  const stalled = () =>
+    Promise.resolve(
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"id":'));
+          },
+          cancel(reason) {
+            cancelled.push(reason);
+          },
+        }),
+        { status: 200 },
+      ),
+    );
+  const { client } = clientWith(stalled, { timeoutMs: 20, maxNetworkRetries: 0 });
+  const error = await assertRejects(() => client.retrieveSession("cos_1"), StripeApiError);
+  assertEquals(error.code, "timeout");
+  assertEquals(cancelled.length, 1, "the body's source was cancelled once");
+});
+
 Deno.test("the client refuses a 2xx body that is not JSON, once, as not retryable", async () => {
   const upstream = fakeUpstream(new Response("<html>", { status: 200 }));
   const error = await assertRejects(
