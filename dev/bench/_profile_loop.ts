@@ -1,7 +1,8 @@
 /**
- * The workload of `cpu_profile.ts`: `cryptoOnramp()` through `app.request()` on an instant
- * upstream, in a loop. Started paused under the inspector; prints `PROFILE_DONE` when the
- * measured loop ends and then idles until the profiler has been read and it is stopped.
+ * The workload of `cpu_profile.ts`: `cryptoOnramp()` through `app.fetch()`, as a server calls
+ * it, on an instant upstream, in a loop. Started paused under the inspector; prints
+ * `PROFILE_DONE` when the measured loop ends and then idles until the profiler has been read
+ * and it is stopped.
  *
  * Arguments: the number of measured requests (default 20000).
  *
@@ -19,7 +20,7 @@ const app = cryptoOnramp({
 const connInfo = { remoteAddr: { hostname: CUSTOMER_IP, port: 1, transport: "tcp" as const } };
 
 async function once(): Promise<void> {
-  const res = await app.request(sessionRequest("http://localhost/sessions"), {}, connInfo);
+  const res = await app.fetch(sessionRequest("http://localhost/sessions"), connInfo);
   if (res.status !== 200) throw new Error(`Expected 200: got ${res.status}`);
   await res.arrayBuffer();
 }

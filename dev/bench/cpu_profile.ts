@@ -5,7 +5,7 @@
  *
  * Two workloads:
  *
- * - `loop` (default): `cryptoOnramp()` through `app.request()` on an instant in-process
+ * - `loop` (default): `cryptoOnramp()` through `app.fetch()` on an instant in-process
  *   upstream, `requests` times (no sockets: the middleware alone).
  * - `server`: `demo/runtimes/deno.ts` serving real HTTP, loaded by wrk for `seconds` against the
  *   local upstream (`dev/bench/upstream.mjs`): adds `Deno.serve` and the real `fetch`.
@@ -159,7 +159,7 @@ async function profileLoop(requests: number): Promise<{ profile: Profile; summar
       const { profile } = await inspector.send("Profiler.stop") as { profile: Profile };
       return {
         profile,
-        summary: `${requests} requests of cryptoOnramp() via app.request(), ${done[1]} µs each ` +
+        summary: `${requests} requests of cryptoOnramp() via app.fetch(), ${done[1]} µs each ` +
           "while profiled (sampling every 100 µs slows it a little).",
       };
     } finally {

@@ -1,10 +1,18 @@
 /**
  * In-process cost of one `POST /sessions`, with no sockets: the bare passthrough as a
  * function (JSON → form → injected fetch → response) against `cryptoOnramp()` through
- * `app.request()`, both on an upstream that answers at once. The difference is the
- * middleware's own work per request.
+ * `app.fetch()`, as `Deno.serve`, workerd and `@hono/node-server` call it, both on an upstream
+ * that answers at once and both given the same fresh `Request`. The difference is the
+ * middleware's own work per request. `app.request()`, Hono's test helper, is measured too
+ * (reported only): given an init, it first copies the `Request`, which no server does.
  *
- * Run: `deno bench dev/bench/proxy_bench.ts` (`deno task bench` runs it too and reports the ratio).
+ * The subjects take turns in rounds of `perRound` requests each, in an order that reverses
+ * every round, after three rounds of warm-up, so that a slow moment of a shared machine (or
+ * the garbage one subject leaves) falls on all of them alike. Prints one JSON object: each
+ * subject's mean µs per request in every measured round.
+ *
+ * Run: `deno run -A dev/bench/proxy_bench.ts [rounds=15] [perRound=2000]` (`deno task bench`
+ * runs it and reports the median of the per-round ratios).
  *
  * @module
  */
@@ -12,7 +20,17 @@ import { cryptoOnramp } from "../../routes/onramp_app.ts";
 import { barePassthrough, type BarePassthroughOptions } from "./bare_passthrough.ts";
 import { CUSTOMER_IP, instantUpstream, SECRET_KEY, sessionRequest } from "./_fixtures.ts";
 
+/** What the script prints: µs per request of each subject, one entry per measured round. */
+export interface ProxyBenchRounds {
+  bare: number[];
+  onramp: number[];
+  /** Through `app.request()`, which copies the `Request` first. */
+  helper: number[];
+}
+
 const UPSTREAM = "http://127.0.0.1:1/v1/crypto/onramp_sessions";
+const URL_IN = "http://localhost/sessions";
+const WARMUP_ROUNDS = 3;
 const bareOptions: BarePassthroughOptions = {
   url: UPSTREAM,
   authorization: `Bearer ${SECRET_KEY}`,
@@ -23,9 +41,6 @@ const app = cryptoOnramp({
   stripeApiBase: "http://127.0.0.1:1",
   fetch: instantUpstream,
 });
-// Fixed counts rather than Deno's adaptive default: the means then include the same share of
-// garbage collection run after run, and settle within a few percent.
-const ITERATIONS = { warmup: 1_000, n: 10_000 };
 // What Deno.serve hands Hono as env; the middleware reads the peer address from it.
 const connInfo = { remoteAddr: { hostname: CUSTOMER_IP, port: 1, transport: "tcp" as const } };
 
@@ -36,25 +51,35 @@ async function expectSession(response: Response): Promise<void> {
   }
 }
 
-Deno.bench({
-  name: "bare passthrough (JSON → form → fetch → response)",
-  group: "POST /sessions in-process",
-  baseline: true,
-  ...ITERATIONS,
-  async fn() {
-    await expectSession(
-      await barePassthrough(sessionRequest("http://localhost/sessions"), CUSTOMER_IP, bareOptions),
-    );
-  },
-});
+const SUBJECTS: Record<keyof ProxyBenchRounds, () => Promise<Response>> = {
+  bare: () => barePassthrough(sessionRequest(URL_IN), CUSTOMER_IP, bareOptions),
+  onramp: async () => await app.fetch(sessionRequest(URL_IN), connInfo),
+  helper: async () => await app.request(sessionRequest(URL_IN), {}, connInfo),
+};
 
-Deno.bench({
-  name: "cryptoOnramp() app.request()",
-  group: "POST /sessions in-process",
-  ...ITERATIONS,
-  async fn() {
-    await expectSession(
-      await app.request(sessionRequest("http://localhost/sessions"), {}, connInfo),
-    );
-  },
-});
+/**
+ * Measures the subjects in turns.
+ *
+ * @param rounds Measured rounds.
+ * @param perRound Requests of each subject per round.
+ * @returns Each subject's µs per request, per round.
+ */
+export async function measureRounds(rounds: number, perRound: number): Promise<ProxyBenchRounds> {
+  const result: ProxyBenchRounds = { bare: [], onramp: [], helper: [] };
+  const names = Object.keys(SUBJECTS) as (keyof ProxyBenchRounds)[];
+  for (let round = -WARMUP_ROUNDS; round < rounds; round++) {
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) {
+      const subject = SUBJECTS[name];
+      const started = performance.now();
+      for (let i = 0; i < perRound; i++) await expectSession(await subject());
+      if (round >= 0) result[name].push((performance.now() - started) * 1000 / perRound);
+    }
+  }
+  return result;
+}
+
+if (import.meta.main) {
+  const [rounds = "15", perRound = "2000"] = Deno.args;
+  console.log(JSON.stringify(await measureRounds(Number(rounds), Number(perRound))));
+}
