@@ -53,21 +53,21 @@ export async function readCappedBody(
     body.cancel().catch(() => {});
     return undefined;
   }
+  // A network answer has the URL it was fetched from; one made in JavaScript has none. (Its
+  // `type` says less: workerd calls every answer "default".)
+  const fromNetwork = response.url !== "";
   // A network answer of a declared length, not content-coded: the transport frames the body to
   // that length (no more bytes can come), so it is read whole in one go, under the signal.
-  if (
-    declared >= 0 && response.type !== "default" && response.type !== "opaque" &&
-    !response.headers.has("content-encoding")
-  ) {
+  if (declared >= 0 && fromNetwork && !response.headers.has("content-encoding")) {
     return await readWhole(response, signal);
   }
   // A network body is a byte stream: read it straight into a buffer of ours. The default
   // reader's chunks are views of the transport's own buffers (Deno's are 64 KB for a 1 KB
   // answer), garbage the moment they are copied; under load that churn showed in the RSS.
   let byob: ReadableStreamBYOBReader | undefined;
-  // A Response made in JavaScript (type "default") seldom has a byte stream: not worth the
-  // exception that asking would cost.
-  if (response.type !== "default") {
+  // A Response made in JavaScript seldom has a byte stream: not worth the exception that asking
+  // would cost.
+  if (fromNetwork) {
     try {
       byob = body.getReader({ mode: "byob" });
     } catch {
