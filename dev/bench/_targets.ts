@@ -63,18 +63,20 @@ const ROOT = new URL("../../", import.meta.url).pathname;
  *
  * @param entry A path relative to the repository root.
  * @param platform `node` or `browser` (the Worker).
+ * @param [options] `minify: false` keeps names, for a profile.
  * @returns The bundled source.
  */
 export async function bundleBenchEntry(
   entry: string,
   platform: "node" | "browser",
+  { minify = true }: { minify?: boolean } = {},
 ): Promise<string> {
   try {
     const result = await esbuild.build({
       entryPoints: [`${ROOT}${entry}`],
       absWorkingDir: ROOT,
       bundle: true,
-      minify: true,
+      minify,
       format: "esm",
       target: "es2022",
       platform,
