@@ -56,10 +56,15 @@ export async function readCappedBody(
   // A network answer has the URL it was fetched from; one made in JavaScript has none. (Its
   // `type` says less: workerd calls every answer "default".)
   const fromNetwork = response.url !== "";
-  // A network answer of a declared length, not content-coded: the transport frames the body to
-  // that length (no more bytes can come), so it is read whole in one go, under the signal.
-  if (declared >= 0 && fromNetwork && !response.headers.has("content-encoding")) {
-    return await readWhole(response, signal);
+  // A network answer of a declared length, neither content-coded nor chunked: the transport
+  // frames the body to that length (no more bytes can come), so it is read whole in one go,
+  // under the signal. With `Transfer-Encoding` beside it, the length is a lie the transport
+  // ignores (Deno keeps the header and reads the chunks): counted as it streams, then.
+  if (
+    declared >= 0 && fromNetwork && !response.headers.has("content-encoding") &&
+    !response.headers.has("transfer-encoding")
+  ) {
+    return await readWhole(response, maxBytes, signal);
   }
   // A network body is a byte stream: read it straight into a buffer of ours. The default
   // reader's chunks are views of the transport's own buffers (Deno's are 64 KB for a 1 KB
@@ -100,12 +105,18 @@ export async function readCappedBody(
 
 async function readWhole(
   response: Response,
+  maxBytes: number,
   signal: AbortSignal,
-): Promise<Uint8Array<ArrayBuffer>> {
-  if (signal.aborted) throw signal.reason;
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  if (signal.aborted) {
+    response.body?.cancel().catch(() => {});
+    throw signal.reason;
+  }
   // The transport ends this body when the signal aborts (a network answer's body follows its
   // request's signal), and the attempt's own timer ends the attempt even if it were slow to.
-  return new Uint8Array(await response.arrayBuffer());
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  // Framed to its declared length by the transport; checked all the same.
+  return bytes.byteLength > maxBytes ? undefined : bytes;
 }
 
 async function readInto(
