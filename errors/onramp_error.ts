@@ -148,7 +148,7 @@ function fromHttpException(error: HTTPException): OnrampError {
  * Builds the `onError` handler of the proxy app: {@linkcode OnrampError}s answer as they are,
  * Hono's own exceptions are put in Stripe's shape, and anything else is logged and answered as
  * a bare 500 that echoes nothing of the error. Headers set on the context before the error
- * (`Cache-Control: no-store`, CORS) are kept.
+ * (CORS, the rate limit's) are kept; the request guard marks the answer `no-store` after.
  *
  * @param log Where unexpected errors are reported.
  * @returns A Hono `onError` handler.

@@ -46,6 +46,7 @@ import {
 import { checkValue } from "../validation/schema_violation.ts";
 import { mintSession, type ResolveCustomer } from "./create_session.ts";
 import { limitBody } from "./_body_limit.ts";
+import { markUncacheable } from "./_uncacheable.ts";
 import { registerDocs } from "./docs.ts";
 import { registerWebhookRoute, type WebhookOptions } from "./webhooks.ts";
 import { fetchQuotes } from "./quotes.ts";
@@ -304,18 +305,6 @@ function guardRequest(
     const ip = customerIpOf(c);
     c.set("customerIp", ip instanceof Promise ? await ip : ip);
     await next();
-  }
-}
-
-// Sessions carry a client_secret: no cache, shared or private, may keep any answer.
-function markUncacheable(c: Context): void {
-  try {
-    c.res.headers.set("Cache-Control", "no-store");
-    c.res.headers.set("X-Content-Type-Options", "nosniff");
-  } catch {
-    // An answer whose headers are immutable (a `fetch` response passed through): Hono copies it.
-    c.header("Cache-Control", "no-store");
-    c.header("X-Content-Type-Options", "nosniff");
   }
 }
 
