@@ -224,7 +224,10 @@ async function profileWorker(seconds: number): Promise<{ profile: Profile; summa
   const generator = await ensureLoadGenerator(Deno.env.get("BENCH_LOADGEN") ?? "");
   const script = await bundleBenchEntry("demo/runtimes/workers.ts", "browser", { minify: false });
   const upstream = await startServer(UPSTREAM_SERVER);
-  const inspectorPort = 9_239;
+  // A port free a moment ago: Miniflare takes a number, not 0.
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const inspectorPort = probe.addr.port;
+  probe.close();
   const mf = new Miniflare({
     modules: true,
     script,

@@ -6,7 +6,7 @@
  * middleware's own work per request. `app.request()`, Hono's test helper, is measured too
  * (reported only): given an init, it first copies the `Request`, which no server does.
  *
- * The subjects take turns in rounds of `perRound` requests each, in an order that reverses
+ * The subjects take turns in rounds of `perRound` requests each, in an order that rotates
  * every round, after three rounds of warm-up, so that a slow moment of a shared machine (or
  * the garbage one subject leaves) falls on all of them alike. Prints one JSON object: each
  * subject's mean µs per request in every measured round.
@@ -68,7 +68,10 @@ export async function measureRounds(rounds: number, perRound: number): Promise<P
   const result: ProxyBenchRounds = { bare: [], onramp: [], helper: [] };
   const names = Object.keys(SUBJECTS) as (keyof ProxyBenchRounds)[];
   for (let round = -WARMUP_ROUNDS; round < rounds; round++) {
-    const order = round % 2 === 0 ? names : [...names].reverse();
+    // Rotated, then reversed: each subject takes each place, and follows each other one.
+    const start = ((round % names.length) + names.length) % names.length;
+    const rotated = [...names.slice(start), ...names.slice(0, start)];
+    const order = Math.floor(round / names.length) % 2 === 0 ? rotated : rotated.reverse();
     for (const name of order) {
       const subject = SUBJECTS[name];
       const started = performance.now();
