@@ -126,15 +126,43 @@ async function waitFor(
   throw new Error(`The process ended before printing ${pattern}:\n${text}`);
 }
 
-/** The Deno entry's settings: keyed, on the local upstream, on a free loopback port. */
-function serverEnv(upstreamUrl: string): Record<string, string> {
-  return {
-    STRIPE_SECRET_KEY: SECRET_KEY,
-    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    STRIPE_API_BASE: upstreamUrl,
-    PORT: "0",
-    HOSTNAME: "127.0.0.1",
-  };
+/**
+ * Starts the Deno entry under the inspector: keyed, on the local upstream, on a free loopback
+ * port. `--inspect-wait` holds it before its first line until a debugger says go.
+ */
+function spawnEntry(
+  upstreamUrl: string,
+  inspect: "--inspect" | "--inspect-wait",
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `${inspect}=127.0.0.1:0`,
+      "--allow-net",
+      "--allow-env",
+      `${ROOT}demo/runtimes/deno.ts`,
+    ],
+    env: {
+      NO_COLOR: "1",
+      STRIPE_SECRET_KEY: SECRET_KEY,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      STRIPE_API_BASE: upstreamUrl,
+      PORT: "0",
+      HOSTNAME: "127.0.0.1",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Starts sampling every 100 µs, then lets a process held by `--inspect-wait` run. */
+async function profileFromFirstLine(inspector: Inspector): Promise<void> {
+  await inspector.send("Profiler.enable");
+  await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
+  await inspector.send("Runtime.enable");
+  await inspector.send("Profiler.start");
+  await inspector.send("Runtime.runIfWaitingForDebugger");
 }
 
 async function profileLoop(requests: number): Promise<{ profile: Profile; summary: string }> {
@@ -154,11 +182,7 @@ async function profileLoop(requests: number): Promise<{ profile: Profile; summar
     const [wsUrl] = await waitFor(child.stderr, /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/, 30_000);
     const inspector = await connect(wsUrl);
     try {
-      await inspector.send("Profiler.enable");
-      await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
-      await inspector.send("Runtime.enable");
-      await inspector.send("Profiler.start");
-      await inspector.send("Runtime.runIfWaitingForDebugger");
+      await profileFromFirstLine(inspector);
       const done = await waitFor(child.stdout, /PROFILE_DONE \d+ ([\d.]+)/, 600_000);
       const { profile } = await inspector.send("Profiler.stop") as { profile: Profile };
       return {
@@ -178,28 +202,12 @@ async function profileLoop(requests: number): Promise<{ profile: Profile; summar
 async function profileStart(): Promise<{ profile: Profile; summary: string }> {
   try {
     const upstream = await startServer(UPSTREAM_SERVER);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--inspect-wait=127.0.0.1:0",
-        "--allow-net",
-        "--allow-env",
-        `${ROOT}demo/runtimes/deno.ts`,
-      ],
-      env: { NO_COLOR: "1", ...serverEnv(upstream.url) },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const child = spawnEntry(upstream.url, "--inspect-wait");
     try {
       const [wsUrl] = await waitFor(child.stderr, /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/, 30_000);
       const inspector = await connect(wsUrl);
       try {
-        await inspector.send("Profiler.enable");
-        await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
-        await inspector.send("Runtime.enable");
-        await inspector.send("Profiler.start");
-        await inspector.send("Runtime.runIfWaitingForDebugger");
+        await profileFromFirstLine(inspector);
         const [serverUrl] = await waitFor(child.stdout, /http:\/\/[\d.]+:\d+/, 30_000);
         const { status } = await sendSession(serverUrl, { "cf-connecting-ip": CUSTOMER_IP });
         const { profile } = await inspector.send("Profiler.stop") as { profile: Profile };
@@ -279,19 +287,7 @@ async function profileServer(seconds: number): Promise<{ profile: Profile; summa
   const generator = await ensureLoadGenerator(Deno.env.get("BENCH_LOADGEN") ?? "");
   try {
     const upstream = await startServer(UPSTREAM_SERVER);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--inspect=127.0.0.1:0",
-        "--allow-net",
-        "--allow-env",
-        `${ROOT}demo/runtimes/deno.ts`,
-      ],
-      env: { NO_COLOR: "1", ...serverEnv(upstream.url) },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const child = spawnEntry(upstream.url, "--inspect");
     try {
       const [wsUrl] = await waitFor(child.stderr, /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/, 30_000);
       const [serverUrl] = await waitFor(child.stdout, /http:\/\/[\d.]+:\d+/, 30_000);
