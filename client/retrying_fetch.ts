@@ -224,8 +224,7 @@ async function attemptOnce(
         start = () => send(request);
       }
       // Rejects at the attempt's end even when a transport does not tie its promise to the
-      // signal.
-      // The timer also cancels the body's read, once there is one.
+      // signal, and cancels the body's read, once there is one.
       let cancelRead: (() => void) | undefined;
       answer = await new Promise<ReadAnswer>((resolve, reject) => {
         timer = setTimeout(() => {

@@ -2,6 +2,8 @@ import { assertEquals } from "@std/assert";
 import { readCappedBody } from "../../client/_read_body.ts";
 
 const signal = new AbortController().signal;
+// These reads have no deadline: the cancel they hand over is never called.
+const never = () => {};
 const bytes = new TextEncoder().encode('{"id":"cos_1"}');
 
 // A `Response` as a runtime's `fetch` hands it over, with the reads it was given counted.
@@ -34,14 +36,14 @@ Deno.test("a fetched answer of declared length is read whole, whatever its type 
     const { fake, reads } = fetched(type, "https://api.stripe.com/v1/x", {
       "content-length": String(bytes.length),
     });
-    assertEquals(await readCappedBody(fake, 1_000, signal), bytes, type);
+    assertEquals(await readCappedBody(fake, 1_000, signal, never), bytes, type);
     assertEquals(reads, { whole: 1, streamed: 0 }, type);
   }
 });
 
 Deno.test("an answer made in JavaScript is counted as it streams, its Content-Length untrusted", async () => {
   const { fake, reads } = fetched("default", "", { "content-length": "3" });
-  assertEquals(await readCappedBody(fake, 1_000, signal), bytes);
+  assertEquals(await readCappedBody(fake, 1_000, signal, never), bytes);
   assertEquals(reads, { whole: 0, streamed: 1 });
 });
 
@@ -50,7 +52,7 @@ Deno.test("a content-coded answer is counted as it streams: its length is the co
     "content-length": String(bytes.length),
     "content-encoding": "gzip",
   });
-  assertEquals(await readCappedBody(fake, 1_000, signal), bytes);
+  assertEquals(await readCappedBody(fake, 1_000, signal, never), bytes);
   assertEquals(reads.whole, 0);
 });
 
@@ -96,7 +98,7 @@ Deno.test("a Content-Length beside Transfer-Encoding is not trusted: the body is
   );
   try {
     const answer = await fetch(upstream.url);
-    assertEquals(await readCappedBody(answer, 1_000, signal), undefined);
+    assertEquals(await readCappedBody(answer, 1_000, signal, never), undefined);
   } finally {
     await upstream.close();
   }
