@@ -199,23 +199,29 @@ async function profileLoop(requests: number): Promise<{ profile: Profile; summar
   }
 }
 
-async function profileStart(): Promise<{ profile: Profile; summary: string }> {
+/** The Deno entry under the inspector, connected, on the local upstream. */
+interface InspectedEntry {
+  child: Deno.ChildProcess;
+  inspector: Inspector;
+  upstreamUrl: string;
+}
+
+/**
+ * Starts the local upstream and the Deno entry under the inspector, connects to it, runs
+ * `profile`, and then stops all three whatever happened.
+ */
+async function withInspectedEntry<T>(
+  inspect: "--inspect" | "--inspect-wait",
+  profile: (entry: InspectedEntry) => Promise<T>,
+): Promise<T> {
   try {
     const upstream = await startServer(UPSTREAM_SERVER);
-    const child = spawnEntry(upstream.url, "--inspect-wait");
+    const child = spawnEntry(upstream.url, inspect);
     try {
       const [wsUrl] = await waitFor(child.stderr, /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/, 30_000);
       const inspector = await connect(wsUrl);
       try {
-        await profileFromFirstLine(inspector);
-        const [serverUrl] = await waitFor(child.stdout, /http:\/\/[\d.]+:\d+/, 30_000);
-        const { status } = await sendSession(serverUrl, { "cf-connecting-ip": CUSTOMER_IP });
-        const { profile } = await inspector.send("Profiler.stop") as { profile: Profile };
-        return {
-          profile,
-          summary:
-            `demo/runtimes/deno.ts from its first line to its first answer (HTTP ${status}).`,
-        };
+        return await profile({ child, inspector, upstreamUrl: upstream.url });
       } finally {
         inspector.close();
       }
@@ -226,6 +232,19 @@ async function profileStart(): Promise<{ profile: Profile; summary: string }> {
   } finally {
     await stopAll();
   }
+}
+
+function profileStart(): Promise<{ profile: Profile; summary: string }> {
+  return withInspectedEntry("--inspect-wait", async ({ child, inspector }) => {
+    await profileFromFirstLine(inspector);
+    const [serverUrl] = await waitFor(child.stdout, /http:\/\/[\d.]+:\d+/, 30_000);
+    const { status } = await sendSession(serverUrl, { "cf-connecting-ip": CUSTOMER_IP });
+    const { profile } = await inspector.send("Profiler.stop") as { profile: Profile };
+    return {
+      profile,
+      summary: `demo/runtimes/deno.ts from its first line to its first answer (HTTP ${status}).`,
+    };
+  });
 }
 
 async function profileWorker(seconds: number): Promise<{ profile: Profile; summary: string }> {
@@ -285,41 +304,25 @@ async function profileWorker(seconds: number): Promise<{ profile: Profile; summa
 
 async function profileServer(seconds: number): Promise<{ profile: Profile; summary: string }> {
   const generator = await ensureLoadGenerator(Deno.env.get("BENCH_LOADGEN") ?? "");
-  try {
-    const upstream = await startServer(UPSTREAM_SERVER);
-    const child = spawnEntry(upstream.url, "--inspect");
-    try {
-      const [wsUrl] = await waitFor(child.stderr, /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/, 30_000);
-      const [serverUrl] = await waitFor(child.stdout, /http:\/\/[\d.]+:\d+/, 30_000);
-      const url = `${serverUrl}/onramp/sessions`;
-      await runLoad(generator, url, { connections: 32, seconds: 2 }); // warm the JIT first
-      const inspector = await connect(wsUrl);
-      try {
-        await inspector.send("Profiler.enable");
-        await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
-        const before = await upstreamStats(upstream.url);
-        await inspector.send("Profiler.start");
-        const load = await runLoad(generator, url, { connections: 32, seconds });
-        const { profile } = await inspector.send("Profiler.stop") as { profile: Profile };
-        const after = await upstreamStats(upstream.url);
-        return {
-          profile,
-          summary:
-            `demo/runtimes/deno.ts under ${generator.name} (32 connections, ${seconds} s): ` +
-            `${load.rps.toFixed(0)} req/s while profiled, ${load.httpErrors} HTTP errors; ` +
-            `the upstream got ${after.sessions - before.sessions} sessions, ` +
-            `${(after.chunked ?? 0) - (before.chunked ?? 0)} with a chunked (streamed) body.`,
-        };
-      } finally {
-        inspector.close();
-      }
-    } finally {
-      child.kill("SIGKILL");
-      await child.status;
-    }
-  } finally {
-    await stopAll();
-  }
+  return withInspectedEntry("--inspect", async ({ child, inspector, upstreamUrl }) => {
+    const [serverUrl] = await waitFor(child.stdout, /http:\/\/[\d.]+:\d+/, 30_000);
+    const url = `${serverUrl}/onramp/sessions`;
+    await runLoad(generator, url, { connections: 32, seconds: 2 }); // warm the JIT first
+    await inspector.send("Profiler.enable");
+    await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
+    const before = await upstreamStats(upstreamUrl);
+    await inspector.send("Profiler.start");
+    const load = await runLoad(generator, url, { connections: 32, seconds });
+    const { profile } = await inspector.send("Profiler.stop") as { profile: Profile };
+    const after = await upstreamStats(upstreamUrl);
+    return {
+      profile,
+      summary: `demo/runtimes/deno.ts under ${generator.name} (32 connections, ${seconds} s): ` +
+        `${load.rps.toFixed(0)} req/s while profiled, ${load.httpErrors} HTTP errors; ` +
+        `the upstream got ${after.sessions - before.sessions} sessions, ` +
+        `${(after.chunked ?? 0) - (before.chunked ?? 0)} with a chunked (streamed) body.`,
+    };
+  });
 }
 
 /**
