@@ -335,8 +335,10 @@ async function measureLoad(
 
 // ---------------------------------------------------------------- in-process
 
-/** Measured rounds per in-process run (`dev/bench/proxy_bench.ts`), each 2,000 requests a subject. */
+/** Measured rounds per in-process run (`dev/bench/proxy_bench.ts`). */
 const IN_PROCESS_ROUNDS = 15;
+/** Requests of each subject per round. */
+const IN_PROCESS_PER_ROUND = 2_000;
 
 async function denoBench(file: string): Promise<BenchRecord[]> {
   const { code, stdout, stderr } = await runCommand(
@@ -372,7 +374,13 @@ async function measureInProcess(reps: number): Promise<InProcess> {
     for (let rep = 0; rep < reps; rep++) {
       const { code, stdout, stderr } = await runCommand(
         Deno.execPath(),
-        ["run", "-A", `${ROOT}dev/bench/proxy_bench.ts`, String(IN_PROCESS_ROUNDS), "2000"],
+        [
+          "run",
+          "-A",
+          `${ROOT}dev/bench/proxy_bench.ts`,
+          String(IN_PROCESS_ROUNDS),
+          String(IN_PROCESS_PER_ROUND),
+        ],
         { timeoutMs: 600_000 },
       );
       if (code !== 0) throw new Error(`proxy_bench.ts failed: ${(stderr + stdout).slice(-500)}`);
@@ -620,7 +628,7 @@ function renderInProcess(report: Report): string[] {
   const onramp = median(runs.map((run) => run.onrampUs));
   const helper = median(runs.map((run) => run.helperUs));
   return [
-    "| Subject | µs/request (median of the runs' means) | each run | × bare |",
+    "| Subject | µs/request (median of the runs' medians) | each run (median of its rounds) | × bare |",
     "| --- | ---: | --- | ---: |",
     `| bare passthrough function (baseline) | ${fixed(bare, 1)} | ${
       runs.map((run) => fixed(run.bareUs, 1)).join(", ")
@@ -757,8 +765,9 @@ function renderReport(report: Report): string {
     "",
     "No sockets: the bare passthrough as a function against `cryptoOnramp()` through " +
     "`app.fetch()`, as servers call it, both given the same fresh `Request` and an injected " +
-    "`fetch` that answers at once, taking turns in rounds of 2,000 requests each " +
-    `(${settings.reps} runs of ${IN_PROCESS_ROUNDS} rounds; the goal is the median of the rounds' ratios).`,
+    "`fetch` that answers at once, taking turns in rounds of " +
+    `${IN_PROCESS_PER_ROUND} requests each (${settings.reps} runs of ${IN_PROCESS_ROUNDS} rounds; ` +
+    "the goal is the median of the rounds' ratios).",
     "",
     ...renderInProcess(report),
     "",
