@@ -37,8 +37,8 @@ export interface CreateSessionDeps {
   policy: OnrampPolicy;
   /** The effective catalog, which the policy and the rules follow. */
   catalog: Catalog;
-  /** The catalog's request schemas, built on first use: `resolveCustomer`'s data must pass `customerData`. */
-  schemas: () => RequestSchemas;
+  /** The catalog's request schemas, each built on first use: `resolveCustomer`'s data must pass `customerData`. */
+  schemas: RequestSchemas;
   resolveCustomer: ResolveCustomer | undefined;
   onMissingIp: "reject" | "omit" | undefined;
   log: Logger;
@@ -65,7 +65,7 @@ export function platformMisconfigured(log: Logger, detail: string): OnrampError 
 async function customerDataOf(c: Context, deps: CreateSessionDeps): Promise<CustomerData> {
   const data = deps.resolveCustomer ? await deps.resolveCustomer(c) : undefined;
   if (data === undefined) return {};
-  const parsed = checkValue(deps.schemas().customerData, data, "customer data");
+  const parsed = checkValue(deps.schemas.customerData, data, "customer data");
   if (!parsed.success) {
     // The platform's own data is wrong: its fault, never the customer's.
     const { param, message } = parsed.violation;

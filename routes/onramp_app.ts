@@ -40,7 +40,6 @@ import {
   CREATE_SESSION_EXAMPLE,
   type CreateSessionBodySchema,
   documented,
-  type RequestSchemas,
   requestSchemas,
 } from "../validation/schemas.ts";
 import { checkValue } from "../validation/schema_violation.ts";
@@ -395,21 +394,17 @@ export function cryptoOnrampWithSeams(
   checkPolicy(policy, catalog);
   const browserFields = policy.browserFields ?? DEFAULT_BROWSER_FIELDS;
   checkBrowserFields(browserFields);
-  // Built by the first request that needs a schema, not at start-up: every option they follow
-  // was checked above.
-  let built: { schemas: RequestSchemas; createBody: CreateSessionBodySchema } | undefined;
-  const schemasOf = () => {
-    if (built === undefined) {
-      const schemas = requestSchemas(catalog);
-      built = { schemas, createBody: allowedBodySchema(schemas.createSessionBody, browserFields) };
-    }
-    return built;
-  };
+  // Each schema is built by the first request that needs it, not at start-up: every option they
+  // follow was checked above.
+  const schemas = requestSchemas(catalog);
+  let createBody: CreateSessionBodySchema | undefined;
+  const createBodyOf = () =>
+    createBody ??= allowedBodySchema(schemas.createSessionBody, browserFields);
   const sessionDeps = {
     client,
     policy,
     catalog,
-    schemas: () => schemasOf().schemas,
+    schemas,
     resolveCustomer,
     onMissingIp,
     log,
@@ -452,18 +447,16 @@ export function cryptoOnrampWithSeams(
   );
 
   app.post("/sessions", async function createSession(c) {
-    const { schemas, createBody } = schemasOf();
     const header = validated(
       schemas.idempotencyHeader,
       { "idempotency-key": c.req.header("idempotency-key") },
       "header",
     );
-    const body = asParsedJson(validated(createBody, await readJsonBody(c), "request body"));
+    const body = asParsedJson(validated(createBodyOf(), await readJsonBody(c), "request body"));
     const session = await mintSession(sessionDeps, c, body, header["idempotency-key"]);
     return c.json(session, 200);
   });
   app.get("/sessions/:id", async function retrieveSession(c) {
-    const { schemas } = schemasOf();
     const { id } = validated(schemas.sessionPath, c.req.param(), "param");
     const secret = validated(
       schemas.clientSecretHeader,
@@ -474,13 +467,18 @@ export function cryptoOnrampWithSeams(
     return c.json(await retrievePublicSession(client, log, id, secret), 200);
   });
   app.get("/quotes", async function getQuotes(c) {
-    const query = asParsedJson(validated(schemasOf().schemas.quoteQuery, queryOf(c), "query"));
+    const query = asParsedJson(validated(schemas.quoteQuery, queryOf(c), "query"));
     return c.json(await fetchQuotes(client, log, query, catalog), 200);
   });
   if (webhooks !== undefined) {
     registerWebhookRoute(app, webhooks, { client, log, now: seams.now ?? Date.now });
   }
-  registerDocs(app, () => ({ title: docsTitle, ...schemasOf(), webhooks: webhooks !== undefined }));
+  registerDocs(app, () => ({
+    title: docsTitle,
+    schemas,
+    createBody: createBodyOf(),
+    webhooks: webhooks !== undefined,
+  }));
   // Everything under the mount point is ours to answer, in Stripe's shape.
   app.all("*", function unknownRoute(c) {
     throw new OnrampError(404, {

@@ -220,162 +220,202 @@ export const CREATE_SESSION_EXAMPLE: Readonly<Record<string, unknown>> = {
 /** The session id the OpenAPI document's examples use. */
 export const EXAMPLE_SESSION_ID = "cos_1NamBL2eZvKYlo2CP38sZVEW";
 
-// The schemas of one catalog. Their types are the built-in catalog's (the casts below): what
+// `build`'s value, built on the first call and kept: a create builds only what a create checks.
+function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+// The schemas of one catalog, each built the first time it is read (its parts too, once for all
+// the schemas that share them). Their types are the built-in catalog's (the casts below): what
 // the extra values of a platform's catalog are is known at start-up only.
 function buildSchemas(catalog: Catalog) {
-  const network = documented(z.enum(catalog.networks as typeof DESTINATION_NETWORKS), {
-    description: "A crypto network the onramp delivers on.",
-    example: "ethereum",
-  });
-  const currency = documented(z.enum(catalog.currencies as typeof DESTINATION_CURRENCIES), {
-    description: "A cryptocurrency the customer can buy.",
-    example: "eth",
-  });
-  const fiat = documented(z.enum(catalog.sourceCurrencies as typeof SOURCE_CURRENCIES), {
-    description: "The fiat currency the customer pays with.",
-    example: "usd",
-  });
+  const network = once(() =>
+    documented(z.enum(catalog.networks as typeof DESTINATION_NETWORKS), {
+      description: "A crypto network the onramp delivers on.",
+      example: "ethereum",
+    })
+  );
+  const currency = once(() =>
+    documented(z.enum(catalog.currencies as typeof DESTINATION_CURRENCIES), {
+      description: "A cryptocurrency the customer can buy.",
+      example: "eth",
+    })
+  );
+  const fiat = once(() =>
+    documented(z.enum(catalog.sourceCurrencies as typeof SOURCE_CURRENCIES), {
+      description: "The fiat currency the customer pays with.",
+      example: "usd",
+    })
+  );
   const maxNetworks = Math.max(MAX_LIST, catalog.networks.length);
   const maxCurrencies = Math.max(MAX_LIST, catalog.currencies.length);
-  const decimal = decimalString();
-  const wallets = walletAddresses(catalog);
-  const kyc = kycDetails();
-  const metadataSchema = metadata();
+  const decimal = once(decimalString);
+  const wallets = once(() => walletAddresses(catalog));
+  const kyc = once(kycDetails);
+  const metadataSchema = once(metadata);
 
-  const createSessionBody = documented(
-    z.strictObject(
+  const createSessionBody = once(() =>
+    documented(
+      z.strictObject(
+        {
+          source_amount: documented(z.optional(decimal()), {
+            description:
+              "Fiat amount to pre-fill, at most 2 decimals. Excludes `destination_amount`.",
+            example: "100.00",
+          }),
+          source_currency: z.optional(fiat()),
+          destination_amount: documented(z.optional(decimal()), {
+            description: "Crypto amount to pre-fill, within the currency's precision. Needs " +
+              "`destination_currency` and `destination_network`; excludes `source_amount`.",
+            example: "0.1",
+          }),
+          destination_currency: z.optional(currency()),
+          destination_network: z.optional(network()),
+          destination_currencies: documented(
+            z.optional(nonEmptyUnique(currency(), "currencies", maxCurrencies)),
+            { example: ["eth", "usdc"] },
+          ),
+          destination_networks: documented(
+            z.optional(nonEmptyUnique(network(), "networks", maxNetworks)),
+            { example: ["ethereum", "base"] },
+          ),
+          wallet_addresses: z.optional(wallets()),
+          lock_wallet_address: z.optional(z.boolean()),
+          kyc_details: z.optional(kyc()),
+          metadata: z.optional(z.union([metadataSchema(), z.literal("")])),
+        } satisfies Record<typeof CREATE_BODY_FIELDS[number], z.ZodMiniType>,
+      ),
       {
-        source_amount: documented(z.optional(decimal), {
-          description:
-            "Fiat amount to pre-fill, at most 2 decimals. Excludes `destination_amount`.",
-          example: "100.00",
-        }),
-        source_currency: z.optional(fiat),
-        destination_amount: documented(z.optional(decimal), {
-          description: "Crypto amount to pre-fill, within the currency's precision. Needs " +
-            "`destination_currency` and `destination_network`; excludes `source_amount`.",
-          example: "0.1",
-        }),
-        destination_currency: z.optional(currency),
-        destination_network: z.optional(network),
-        destination_currencies: documented(
-          z.optional(nonEmptyUnique(currency, "currencies", maxCurrencies)),
-          { example: ["eth", "usdc"] },
-        ),
-        destination_networks: documented(
-          z.optional(nonEmptyUnique(network, "networks", maxNetworks)),
-          { example: ["ethereum", "base"] },
-        ),
-        wallet_addresses: z.optional(wallets),
-        lock_wallet_address: z.optional(z.boolean()),
-        kyc_details: z.optional(kyc),
-        metadata: z.optional(z.union([metadataSchema, z.literal("")])),
-      } satisfies Record<typeof CREATE_BODY_FIELDS[number], z.ZodMiniType>,
-    ),
-    {
-      description: "The onramp session to create. Every field is optional; the platform's " +
-        "policy decides which ones the browser may set.",
-      example: CREATE_SESSION_EXAMPLE,
-    },
+        description: "The onramp session to create. Every field is optional; the platform's " +
+          "policy decides which ones the browser may set.",
+        example: CREATE_SESSION_EXAMPLE,
+      },
+    )
   );
 
-  const customerData = z.pick(createSessionBody, {
-    wallet_addresses: true,
-    kyc_details: true,
-    metadata: true,
-  });
+  const customerData = once(() =>
+    z.pick(createSessionBody(), {
+      wallet_addresses: true,
+      kyc_details: true,
+      metadata: true,
+    })
+  );
 
-  const quoteQuery = z.strictObject({
-    source_currency: documented(z.optional(fiat), {
-      description: "The fiat currency to quote in; Stripe's default is usd.",
-    }),
-    source_amount: documented(z.optional(decimal), {
-      description: "The fiat amount to quote, at most 2 decimals; Stripe's default is 100.00. " +
-        "Excludes `destination_amount`.",
-    }),
-    destination_amount: documented(z.optional(decimal), {
-      description: "The crypto amount to quote instead; needs exactly one destination currency " +
-        "and one destination network.",
-    }),
-    destination_currencies: documented(
-      z.optional(repeatable(nonEmptyUnique(currency, "currencies", maxCurrencies))),
-      {
-        description: "Repeat the parameter for several values: " +
-          "`destination_currencies=eth&destination_currencies=usdc`.",
-      },
-    ),
-    destination_networks: documented(
-      z.optional(repeatable(nonEmptyUnique(network, "networks", maxNetworks))),
-      {
-        description: "Repeat the parameter for several values: " +
-          "`destination_networks=ethereum&destination_networks=solana`.",
-      },
-    ),
-  });
+  const quoteQuery = once(() =>
+    z.strictObject({
+      source_currency: documented(z.optional(fiat()), {
+        description: "The fiat currency to quote in; Stripe's default is usd.",
+      }),
+      source_amount: documented(z.optional(decimal()), {
+        description: "The fiat amount to quote, at most 2 decimals; Stripe's default is 100.00. " +
+          "Excludes `destination_amount`.",
+      }),
+      destination_amount: documented(z.optional(decimal()), {
+        description: "The crypto amount to quote instead; needs exactly one destination currency " +
+          "and one destination network.",
+      }),
+      destination_currencies: documented(
+        z.optional(repeatable(nonEmptyUnique(currency(), "currencies", maxCurrencies))),
+        {
+          description: "Repeat the parameter for several values: " +
+            "`destination_currencies=eth&destination_currencies=usdc`.",
+        },
+      ),
+      destination_networks: documented(
+        z.optional(repeatable(nonEmptyUnique(network(), "networks", maxNetworks))),
+        {
+          description: "Repeat the parameter for several values: " +
+            "`destination_networks=ethereum&destination_networks=solana`.",
+        },
+      ),
+    })
+  );
 
   /** The path of `GET /sessions/{id}`. */
-  const sessionPath = z.object({
-    id: documented(
-      z.string().check(z.regex(/^cos_[A-Za-z0-9_]{1,200}$/, {
-        message: "must be an onramp session id starting with cos_",
-      })),
-      { example: EXAMPLE_SESSION_ID },
-    ),
-  });
+  const sessionPath = once(() =>
+    z.object({
+      id: documented(
+        z.string().check(z.regex(/^cos_[A-Za-z0-9_]{1,200}$/, {
+          message: "must be an onramp session id starting with cos_",
+        })),
+        { example: EXAMPLE_SESSION_ID },
+      ),
+    })
+  );
 
   /** The optional `Idempotency-Key` header of a create. */
-  const idempotencyHeader = z.object({
-    "idempotency-key": documented(
-      z.optional(
-        z.string().check(
-          z.minLength(1),
-          z.maxLength(255),
-          z.regex(/^[\x21-\x7e]+$/, { message: "must be 1 to 255 visible ASCII characters" }),
+  const idempotencyHeader = once(() =>
+    z.object({
+      "idempotency-key": documented(
+        z.optional(
+          z.string().check(
+            z.minLength(1),
+            z.maxLength(255),
+            z.regex(/^[\x21-\x7e]+$/, { message: "must be 1 to 255 visible ASCII characters" }),
+          ),
         ),
+        {
+          description: "Send the same key when repeating a request (a double click, a retry " +
+            "after a network error) and get the same session back instead of a second one.",
+          example: "checkout-7f3c2a",
+        },
       ),
-      {
-        description: "Send the same key when repeating a request (a double click, a retry " +
-          "after a network error) and get the same session back instead of a second one.",
-        example: "checkout-7f3c2a",
-      },
-    ),
-  });
+    })
+  );
 
   /** The optional `Onramp-Client-Secret` header of a retrieve. */
-  const clientSecretHeader = z.object({
-    [CLIENT_SECRET_HEADER]: documented(
-      z.optional(
-        z.string().check(z.regex(/^[\x21-\x7e]{1,500}$/, {
-          message: "must be the session's client_secret (1 to 500 visible ASCII characters)",
-        })),
+  const clientSecretHeader = once(() =>
+    z.object({
+      [CLIENT_SECRET_HEADER]: documented(
+        z.optional(
+          z.string().check(z.regex(/^[\x21-\x7e]{1,500}$/, {
+            message: "must be the session's client_secret (1 to 500 visible ASCII characters)",
+          })),
+        ),
+        {
+          description: "The session's `client_secret`, as `POST /sessions` returned it: with " +
+            "it, the answer is the full session; without it, the status only. Never put it in " +
+            "the URL.",
+          example: `${EXAMPLE_SESSION_ID}_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P`,
+        },
       ),
-      {
-        description: "The session's `client_secret`, as `POST /sessions` returned it: with it, " +
-          "the answer is the full session; without it, the status only. Never put it in the URL.",
-        example: `${EXAMPLE_SESSION_ID}_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P`,
-      },
-    ),
-  });
+    })
+  );
 
   /** The named schemas of the OpenAPI document that this catalog shapes. */
-  const components: Record<string, z.ZodMiniType> = {
-    DecimalString: decimal,
-    SourceCurrency: fiat,
-    DestinationCurrency: currency,
-    DestinationNetwork: network,
-    WalletAddresses: wallets,
-    KycDetails: kyc,
-    Metadata: metadataSchema,
-  };
+  const components = once((): Record<string, z.ZodMiniType> => ({
+    DecimalString: decimal(),
+    SourceCurrency: fiat(),
+    DestinationCurrency: currency(),
+    DestinationNetwork: network(),
+    WalletAddresses: wallets(),
+    KycDetails: kyc(),
+    Metadata: metadataSchema(),
+  }));
 
   return {
-    createSessionBody,
-    customerData,
-    quoteQuery,
-    sessionPath,
-    idempotencyHeader,
-    clientSecretHeader,
-    components,
+    get createSessionBody() {
+      return createSessionBody();
+    },
+    get customerData() {
+      return customerData();
+    },
+    get quoteQuery() {
+      return quoteQuery();
+    },
+    get sessionPath() {
+      return sessionPath();
+    },
+    get idempotencyHeader() {
+      return idempotencyHeader();
+    },
+    get clientSecretHeader() {
+      return clientSecretHeader();
+    },
+    get components() {
+      return components();
+    },
   };
 }
 
@@ -389,8 +429,8 @@ const schemasByCatalog = new WeakMap<Catalog, RequestSchemas>();
 
 /**
  * The request schemas that follow `catalog`: its networks, currencies and fiat currencies as
- * enums, its wallet keys and tag networks in `wallet_addresses`. Built on the first call for a
- * catalog, then kept.
+ * enums, its wallet keys and tag networks in `wallet_addresses`. Each schema is built the first
+ * time it is read, once per catalog, then kept.
  *
  * @example Check a create body against the built-in catalog
  * ```ts
