@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
 import { type Context, Hono, type MiddlewareHandler, type Next } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { cors } from "hono/cors";
@@ -37,9 +37,7 @@ import {
   asParsedJson,
   CLIENT_SECRET_HEADER,
   CREATE_BODY_FIELDS,
-  CREATE_SESSION_EXAMPLE,
   type CreateSessionBodySchema,
-  documented,
   requestSchemas,
 } from "../validation/schemas.ts";
 import { checkValue } from "../validation/schema_violation.ts";
@@ -186,25 +184,6 @@ function checkBrowserFields(fields: readonly BrowserField[]): void {
       `Cannot create onramp handler as 'policy.browserFields' has an unknown field: current value is "${unknown}"`,
     );
   }
-}
-
-// The create schema narrowed to the fields the browser may send, with the example to match.
-function allowedBodySchema(
-  schema: CreateSessionBodySchema,
-  fields: readonly BrowserField[],
-): CreateSessionBodySchema {
-  const mask = Object.fromEntries(fields.map((field) => [field, true])) as Record<
-    BrowserField,
-    true
-  >;
-  // A subset of an all-optional object: its output type is the full schema's with keys missing.
-  const example = Object.fromEntries(
-    Object.entries(CREATE_SESSION_EXAMPLE).filter(([field]) =>
-      fields.includes(field as BrowserField)
-    ),
-  );
-  const picked = z.pick(schema, mask) as never as CreateSessionBodySchema;
-  return documented(picked, { ...z.globalRegistry.get(schema), example });
 }
 
 /**
@@ -398,8 +377,7 @@ export function cryptoOnrampWithSeams(
   // follow was checked above.
   const schemas = requestSchemas(catalog);
   let createBody: CreateSessionBodySchema | undefined;
-  const createBodyOf = () =>
-    createBody ??= allowedBodySchema(schemas.createSessionBody, browserFields);
+  const createBodyOf = () => createBody ??= schemas.createBodyFor(browserFields);
   const sessionDeps = {
     client,
     policy,

@@ -226,6 +226,23 @@ function once<T>(build: () => T): () => T {
   return () => (built ??= { value: build() }).value;
 }
 
+// Calls each builder of `builders`: a shape of schemas from a record of their builders.
+function buildEach<T extends Record<string, () => unknown>>(
+  builders: T,
+): { [K in keyof T]: ReturnType<T[K]> } {
+  const built: Partial<{ [K in keyof T]: ReturnType<T[K]> }> = {};
+  for (const key of Object.keys(builders) as (keyof T)[]) {
+    built[key] = builders[key]!() as ReturnType<T[typeof key]>;
+  }
+  return built as { [K in keyof T]: ReturnType<T[K]> };
+}
+
+const CREATE_BODY_META = {
+  description: "The onramp session to create. Every field is optional; the platform's " +
+    "policy decides which ones the browser may set.",
+  example: CREATE_SESSION_EXAMPLE,
+};
+
 // The schemas of one catalog, each built the first time it is read (its parts too, once for all
 // the schemas that share them). Their types are the built-in catalog's (the casts below): what
 // the extra values of a platform's catalog are is known at start-up only.
@@ -255,44 +272,63 @@ function buildSchemas(catalog: Catalog) {
   const kyc = once(kycDetails);
   const metadataSchema = once(metadata);
 
+  // One schema per create parameter, each built when first read: a browser that may send four
+  // fields gets a body schema of those four, never built from the others.
+  const createFields = {
+    source_amount: once(() =>
+      documented(z.optional(decimal()), {
+        description: "Fiat amount to pre-fill, at most 2 decimals. Excludes `destination_amount`.",
+        example: "100.00",
+      })
+    ),
+    source_currency: once(() => z.optional(fiat())),
+    destination_amount: once(() =>
+      documented(z.optional(decimal()), {
+        description: "Crypto amount to pre-fill, within the currency's precision. Needs " +
+          "`destination_currency` and `destination_network`; excludes `source_amount`.",
+        example: "0.1",
+      })
+    ),
+    destination_currency: once(() => z.optional(currency())),
+    destination_network: once(() => z.optional(network())),
+    destination_currencies: once(() =>
+      documented(
+        z.optional(nonEmptyUnique(currency(), "currencies", maxCurrencies)),
+        { example: ["eth", "usdc"] },
+      )
+    ),
+    destination_networks: once(() =>
+      documented(
+        z.optional(nonEmptyUnique(network(), "networks", maxNetworks)),
+        { example: ["ethereum", "base"] },
+      )
+    ),
+    wallet_addresses: once(() => z.optional(wallets())),
+    lock_wallet_address: once(() => z.optional(z.boolean())),
+    kyc_details: once(() => z.optional(kyc())),
+    metadata: once(() => z.optional(z.union([metadataSchema(), z.literal("")]))),
+  } satisfies Record<typeof CREATE_BODY_FIELDS[number], () => z.ZodMiniType>;
+
   const createSessionBody = once(() =>
-    documented(
-      z.strictObject(
-        {
-          source_amount: documented(z.optional(decimal()), {
-            description:
-              "Fiat amount to pre-fill, at most 2 decimals. Excludes `destination_amount`.",
-            example: "100.00",
-          }),
-          source_currency: z.optional(fiat()),
-          destination_amount: documented(z.optional(decimal()), {
-            description: "Crypto amount to pre-fill, within the currency's precision. Needs " +
-              "`destination_currency` and `destination_network`; excludes `source_amount`.",
-            example: "0.1",
-          }),
-          destination_currency: z.optional(currency()),
-          destination_network: z.optional(network()),
-          destination_currencies: documented(
-            z.optional(nonEmptyUnique(currency(), "currencies", maxCurrencies)),
-            { example: ["eth", "usdc"] },
-          ),
-          destination_networks: documented(
-            z.optional(nonEmptyUnique(network(), "networks", maxNetworks)),
-            { example: ["ethereum", "base"] },
-          ),
-          wallet_addresses: z.optional(wallets()),
-          lock_wallet_address: z.optional(z.boolean()),
-          kyc_details: z.optional(kyc()),
-          metadata: z.optional(z.union([metadataSchema(), z.literal("")])),
-        } satisfies Record<typeof CREATE_BODY_FIELDS[number], z.ZodMiniType>,
-      ),
-      {
-        description: "The onramp session to create. Every field is optional; the platform's " +
-          "policy decides which ones the browser may set.",
-        example: CREATE_SESSION_EXAMPLE,
-      },
-    )
+    documented(z.strictObject(buildEach(createFields)), CREATE_BODY_META)
   );
+
+  // The create body narrowed to `fields`, in their order, with the example to match. Its type is
+  // the full body's: a subset of an all-optional object has the same output with keys missing.
+  const createBodyFor = (fields: readonly (typeof CREATE_BODY_FIELDS[number])[]) => {
+    const shape = Object.fromEntries(fields.map((field) => [field, createFields[field]()]));
+    const example = Object.fromEntries(
+      Object.entries(CREATE_SESSION_EXAMPLE).filter(([field]) =>
+        (fields as readonly string[]).includes(field)
+      ),
+    );
+    return documented(z.strictObject(shape), {
+      ...CREATE_BODY_META,
+      example,
+    }) as never as ReturnType<
+      typeof createSessionBody
+    >;
+  };
 
   const customerData = once(() =>
     z.pick(createSessionBody(), {
@@ -398,6 +434,7 @@ function buildSchemas(catalog: Catalog) {
     get createSessionBody() {
       return createSessionBody();
     },
+    createBodyFor,
     get customerData() {
       return customerData();
     },

@@ -45,3 +45,13 @@ Deno.test("requestSchemas() builds each schema once per catalog, sharing its par
   assertStrictEquals(shape.kyc_details._zod.def.innerType, schemas.components.KycDetails);
   assertStrictEquals(shape.wallet_addresses._zod.def.innerType, schemas.components.WalletAddresses);
 });
+
+Deno.test("createBodyFor() builds the schemas of the given fields only, and refuses the others", () => {
+  const { catalog, read } = watchedCatalog();
+  const body = requestSchemas(catalog).createBodyFor(["source_amount", "destination_network"]);
+  assertEquals(read.has("walletKeys"), false);
+  assert(body.safeParse({ source_amount: "10", destination_network: "ethereum" }).success);
+  const refused = body.safeParse({ wallet_addresses: { ethereum: "0xabc" } });
+  assertEquals(refused.success, false);
+  assertEquals(read.has("walletKeys"), false);
+});
