@@ -12,6 +12,7 @@ import { childPidsNamed, type ServerSpec, startServer } from "./_process.ts";
 export type TargetId =
   | "bare-deno"
   | "onramp-deno"
+  | "onramp-deno-source"
   | "bare-node"
   | "onramp-node"
   | "bare-workerd"
@@ -27,6 +28,8 @@ export interface Target {
   floor: TargetId;
   /** How to spawn it, for process targets (cold start applies to these only). */
   spec?: ServerSpec;
+  /** Timed for its cold start only: another target is the same server, started another way. */
+  coldOnly?: boolean;
   /** Starts it. */
   start(): Promise<RunningTarget>;
 }
@@ -44,6 +47,8 @@ export interface RunningTarget {
 export interface TargetInputs {
   /** The local upstream's base URL. */
   upstreamUrl: string;
+  /** `dist/deno/deno.mjs`, from `dev/bundle.ts`. */
+  denoBundle: string;
   /** `dist/node.mjs`, from `dev/bundle.ts`. */
   nodeBundle: string;
   /** `dist/worker.js`, from `dev/bundle.ts`. */
@@ -149,7 +154,12 @@ export function createTargets(inputs: TargetInputs): Target[] {
   };
   const deno = Deno.execPath();
   const specs: Record<
-    "bare-deno" | "onramp-deno" | "bare-node" | "onramp-node" | "express-stripe",
+    | "bare-deno"
+    | "onramp-deno"
+    | "onramp-deno-source"
+    | "bare-node"
+    | "onramp-node"
+    | "express-stripe",
     ServerSpec
   > = {
     "bare-deno": {
@@ -158,6 +168,11 @@ export function createTargets(inputs: TargetInputs): Target[] {
       env: serverEnv,
     },
     "onramp-deno": {
+      command: deno,
+      args: ["run", "--allow-net", "--allow-env", inputs.denoBundle],
+      env: serverEnv,
+    },
+    "onramp-deno-source": {
       command: deno,
       args: ["run", "--allow-net", "--allow-env", `${ROOT}demo/runtimes/deno.ts`],
       env: serverEnv,
@@ -177,7 +192,15 @@ export function createTargets(inputs: TargetInputs): Target[] {
   ): Target => ({ id, label, floor, spec: specs[id], start: processTarget(specs[id]) });
   const targets: Target[] = [
     fromSpec("bare-deno", "bare passthrough, Deno.serve", "bare-deno"),
-    fromSpec("onramp-deno", "cryptoOnramp(), Deno (demo/runtimes/deno.ts)", "bare-deno"),
+    fromSpec("onramp-deno", "cryptoOnramp(), Deno (dist/deno/deno.mjs)", "bare-deno"),
+    {
+      ...fromSpec(
+        "onramp-deno-source",
+        "cryptoOnramp(), Deno from its sources (demo/runtimes/deno.ts)",
+        "bare-deno",
+      ),
+      coldOnly: true,
+    },
     fromSpec("bare-node", "bare passthrough, node:http", "bare-node"),
     fromSpec("onramp-node", "cryptoOnramp(), Node (dist/node.mjs)", "bare-node"),
   ];

@@ -823,8 +823,9 @@ async function main(): Promise<void> {
   const facts = await machineFacts(`${generator.name} ${generator.version}`);
   log(`${facts.cpu}, ${facts.cores} cores; ${generator.name} ${generator.version}`);
 
-  log("bundling dist/worker.js, dist/node.mjs and the bare passthroughs");
+  log("bundling dist/worker.js, dist/deno/deno.mjs, dist/node.mjs and the bare passthroughs");
   const worker = await bundle("worker");
+  const deno = await bundle("deno");
   const node = await bundle("node");
   const bareWorkerScript = await bundleBenchEntry("dev/bench/bare_worker.ts", "browser");
   const bareNodeBundle = await Deno.makeTempFile({ prefix: "bare_node_", suffix: ".mjs" });
@@ -855,6 +856,7 @@ async function main(): Promise<void> {
       log(`upstream at ${upstream.url}`);
       const targets = createTargets({
         upstreamUrl: upstream.url,
+        denoBundle: deno.outfile,
         nodeBundle: node.outfile,
         workerBundle: worker.outfile,
         bareNodeBundle,
@@ -868,7 +870,12 @@ async function main(): Promise<void> {
           `cold start ${row.target.id}: ${row.failure ?? `${fixed(median(row.samplesMs), 1)} ms`}`,
         );
       }
-      load = await measureLoad(targets, generator, upstream.url, settings);
+      load = await measureLoad(
+        targets.filter((target) => !target.coldOnly),
+        generator,
+        upstream.url,
+        settings,
+      );
     } finally {
       await upstream.stop();
     }

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { PARTS_EXCHANGE, type PartsExchange, partsExchangeOf } from "../../client/_transport.ts";
 import { pooledTransport } from "../../demo/pooled_transport.ts";
+import { bundle } from "../../dev/bundle.ts";
 import type { NodeFetch } from "../../transports/node.ts";
 import { serveUpstream, untilPooled } from "../_helpers/http_upstream.ts";
 import { spawnServer } from "../_helpers/spawn_server.ts";
@@ -122,12 +123,13 @@ async function createOn(serverUrl: string) {
   assertEquals((await res.json()).id, "cos_pooled");
 }
 
-// The Deno entry with the permissions `deno task start` gives it, on a fake Stripe.
-async function startEntry(env: Record<string, string> = {}) {
+// The Deno entry with the permissions `deno task start` gives it, on a fake Stripe: from its
+// sources, or as `deno task bundle:deno` builds it.
+async function startEntry(entry = "demo/runtimes/deno.ts", env: Record<string, string> = {}) {
   const upstream = serveUpstream(() => Response.json(SESSION));
   const server = await spawnServer(
     Deno.execPath(),
-    ["run", "--allow-net", "--allow-env", "demo/runtimes/deno.ts"],
+    ["run", "--allow-net", "--allow-env", entry],
     {
       STRIPE_SECRET_KEY: "sk_test_pooled",
       STRIPE_API_BASE: upstream.url,
@@ -142,8 +144,8 @@ async function startEntry(env: Record<string, string> = {}) {
   return { upstream, server };
 }
 
-Deno.test("the Deno entry answers its first create through Deno's fetch, later ones through the pool", async () => {
-  const { upstream, server } = await startEntry();
+async function assertPooledAfterFirst(entry?: string) {
+  const { upstream, server } = await startEntry(entry);
   try {
     await createOn(server.url);
     // Deno's fetch names itself; undici's dispatcher sends no User-Agent.
@@ -154,11 +156,20 @@ Deno.test("the Deno entry answers its first create through Deno's fetch, later o
     await server.stop();
     await upstream.close();
   }
+}
+
+Deno.test("the Deno entry answers its first create through Deno's fetch, later ones through the pool", async () => {
+  await assertPooledAfterFirst();
+});
+
+Deno.test("the bundled Deno entry loads undici from npm, as its sources do, and reaches the pool", async () => {
+  const { outfile } = await bundle("deno");
+  await assertPooledAfterFirst(outfile);
 });
 
 Deno.test("the Deno entry stays on Deno's fetch when Deno is set to use a proxy", async () => {
   // Deno's fetch never proxies loopback; undici would ignore the setting altogether.
-  const { upstream, server } = await startEntry({
+  const { upstream, server } = await startEntry(undefined, {
     HTTPS_PROXY: "http://127.0.0.1:9",
     NO_PROXY: "127.0.0.1",
   });

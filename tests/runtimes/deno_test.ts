@@ -1,4 +1,5 @@
 import { assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { bundle } from "../../dev/bundle.ts";
 import { spawnServer } from "../_helpers/spawn_server.ts";
 import { runConformanceOverHttp } from "./_conformance.ts";
 import { runMockLifecycle, startOnMock } from "./_lifecycle.ts";
@@ -11,6 +12,21 @@ Deno.test("conformance on Deno: demo/runtimes/deno.ts over real HTTP", async (t)
 
 Deno.test("the whole purchase offline on Deno: demo/runtimes/deno.ts on the embedded mock", async (t) => {
   const server = await startOnMock(Deno.execPath(), DENO_ENTRY);
+  try {
+    await runMockLifecycle(t, server);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("conformance on Deno: the bundled demo/runtimes/deno.ts (deno task bundle:deno) over real HTTP", async (t) => {
+  const { outfile } = await bundle("deno");
+  await runConformanceOverHttp(t, Deno.execPath(), ["run", "--allow-net", "--allow-env", outfile]);
+});
+
+Deno.test("the whole purchase offline on Deno: the bundled demo/runtimes/deno.ts on the embedded mock", async (t) => {
+  const { outfile } = await bundle("deno");
+  const server = await startOnMock(Deno.execPath(), ["run", "--allow-net", "--allow-env", outfile]);
   try {
     await runMockLifecycle(t, server);
   } finally {
