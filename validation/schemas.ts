@@ -226,6 +226,17 @@ function once<T>(build: () => T): () => T {
   return () => (built ??= { value: build() }).value;
 }
 
+// An object whose members are what `builders` build, each built the first time it is read.
+function lazyMembers<T extends Record<string, () => unknown>>(
+  builders: T,
+): { readonly [K in keyof T]: ReturnType<T[K]> } {
+  const members = {};
+  for (const [key, build] of Object.entries(builders)) {
+    Object.defineProperty(members, key, { get: once(build), enumerable: true });
+  }
+  return members as { readonly [K in keyof T]: ReturnType<T[K]> };
+}
+
 // Calls each builder of `builders`: a shape of schemas from a record of their builders.
 function buildEach<T extends Record<string, () => unknown>>(
   builders: T,
@@ -330,15 +341,14 @@ function buildSchemas(catalog: Catalog) {
     >;
   };
 
-  const customerData = once(() =>
+  const customerData = () =>
     z.pick(createSessionBody(), {
       wallet_addresses: true,
       kyc_details: true,
       metadata: true,
-    })
-  );
+    });
 
-  const quoteQuery = once(() =>
+  const quoteQuery = () =>
     z.strictObject({
       source_currency: documented(z.optional(fiat()), {
         description: "The fiat currency to quote in; Stripe's default is usd.",
@@ -365,11 +375,10 @@ function buildSchemas(catalog: Catalog) {
             "`destination_networks=ethereum&destination_networks=solana`.",
         },
       ),
-    })
-  );
+    });
 
   /** The path of `GET /sessions/{id}`. */
-  const sessionPath = once(() =>
+  const sessionPath = () =>
     z.object({
       id: documented(
         z.string().check(z.regex(/^cos_[A-Za-z0-9_]{1,200}$/, {
@@ -377,11 +386,10 @@ function buildSchemas(catalog: Catalog) {
         })),
         { example: EXAMPLE_SESSION_ID },
       ),
-    })
-  );
+    });
 
   /** The optional `Idempotency-Key` header of a create. */
-  const idempotencyHeader = once(() =>
+  const idempotencyHeader = () =>
     z.object({
       "idempotency-key": documented(
         z.optional(
@@ -397,11 +405,10 @@ function buildSchemas(catalog: Catalog) {
           example: "checkout-7f3c2a",
         },
       ),
-    })
-  );
+    });
 
   /** The optional `Onramp-Client-Secret` header of a retrieve. */
-  const clientSecretHeader = once(() =>
+  const clientSecretHeader = () =>
     z.object({
       [CLIENT_SECRET_HEADER]: documented(
         z.optional(
@@ -416,11 +423,10 @@ function buildSchemas(catalog: Catalog) {
           example: `${EXAMPLE_SESSION_ID}_secret_B5faamUkzHbcpjy6NndGq1mMZGGCo8FhK2P`,
         },
       ),
-    })
-  );
+    });
 
   /** The named schemas of the OpenAPI document that this catalog shapes. */
-  const components = once((): Record<string, z.ZodMiniType> => ({
+  const components = (): Record<string, z.ZodMiniType> => ({
     DecimalString: decimal(),
     SourceCurrency: fiat(),
     DestinationCurrency: currency(),
@@ -428,32 +434,20 @@ function buildSchemas(catalog: Catalog) {
     WalletAddresses: wallets(),
     KycDetails: kyc(),
     Metadata: metadataSchema(),
-  }));
+  });
 
-  return {
-    get createSessionBody() {
-      return createSessionBody();
-    },
-    createBodyFor,
-    get customerData() {
-      return customerData();
-    },
-    get quoteQuery() {
-      return quoteQuery();
-    },
-    get sessionPath() {
-      return sessionPath();
-    },
-    get idempotencyHeader() {
-      return idempotencyHeader();
-    },
-    get clientSecretHeader() {
-      return clientSecretHeader();
-    },
-    get components() {
-      return components();
-    },
-  };
+  return Object.assign(
+    lazyMembers({
+      createSessionBody,
+      customerData,
+      quoteQuery,
+      sessionPath,
+      idempotencyHeader,
+      clientSecretHeader,
+      components,
+    }),
+    { createBodyFor },
+  );
 }
 
 /** The request schemas of one catalog. */
