@@ -1,5 +1,6 @@
 import { assertEquals } from "@std/assert";
 import { readCappedBody } from "../../client/_read_body.ts";
+import { chunkedBody, rawUpstream } from "../_helpers/raw_upstream.ts";
 
 const signal = new AbortController().signal;
 // These reads have no deadline: the cancel they hand over is never called.
@@ -56,45 +57,11 @@ Deno.test("a content-coded answer is counted as it streams: its length is the co
   assertEquals(reads.whole, 0);
 });
 
-// A raw upstream: answers every connection with `head` (status line and headers) and `body`.
-function rawUpstream(head: string, body: Uint8Array): { url: string; close(): Promise<void> } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const served = (async () => {
-    for await (const conn of listener) {
-      (async () => {
-        try {
-          await conn.read(new Uint8Array(65_536));
-          await conn.write(new TextEncoder().encode(head));
-          for (let i = 0; i < body.length; i += 8_192) {
-            await conn.write(body.subarray(i, i + 8_192));
-          }
-        } catch {
-          // The client may hang up first: that is the point.
-        } finally {
-          conn.close();
-        }
-      })();
-    }
-  })();
-  return {
-    url: `http://127.0.0.1:${listener.addr.port}/`,
-    async close() {
-      listener.close();
-      await served.catch(() => {});
-    },
-  };
-}
-
-function chunked(bytes: number): Uint8Array {
-  const chunk = `${(1_000).toString(16)}\r\n${"x".repeat(1_000)}\r\n`;
-  return new TextEncoder().encode(chunk.repeat(Math.ceil(bytes / 1_000)) + "0\r\n\r\n");
-}
-
 Deno.test("a Content-Length beside Transfer-Encoding is not trusted: the body is counted", async () => {
   const upstream = rawUpstream(
     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 5\r\n" +
       "transfer-encoding: chunked\r\nconnection: close\r\n\r\n",
-    chunked(50_000),
+    chunkedBody(50_000),
   );
   try {
     const answer = await fetch(upstream.url);

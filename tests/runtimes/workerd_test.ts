@@ -3,6 +3,7 @@ import { Miniflare } from "miniflare";
 import { createStripeMock, type StripeMock } from "../../mock/stripe_mock.ts";
 import { bundle } from "../../dev/bundle.ts";
 import { eventBody, signedDelivery } from "../_helpers/webhook_events.ts";
+import { chunkedBody, type RawUpstream, rawUpstream } from "../_helpers/raw_upstream.ts";
 import {
   CONFORMANCE_WEBHOOK_SECRET,
   conformanceMock,
@@ -249,4 +250,78 @@ Deno.test("the Worker enforces RATE_LIMIT_PER_MINUTE through its Durable Object 
   } finally {
     await mf.dispose();
   }
+});
+
+// workerd's own HTTP client, on a socket, with answers no server library would frame this way.
+Deno.test("the Worker counts an answer that sends Content-Length beside Transfer-Encoding, and stops at its cap", async (t) => {
+  const { outfile } = await bundle("worker");
+  const create = async (upstream: RawUpstream) => {
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath: outfile,
+      compatibilityDate: "2026-07-01",
+      bindings: { ...BINDINGS, STRIPE_API_BASE: upstream.url.slice(0, -1) },
+      durableObjects: DURABLE_OBJECTS,
+      handleStructuredLogs: () => {},
+    });
+    try {
+      const res = await mf.dispatchFetch("http://localhost/onramp/sessions", {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": CUSTOMER_IP },
+        body: JSON.stringify({ destination_network: "ethereum" }),
+      });
+      return {
+        status: res.status,
+        body: await res.json() as Record<string, Record<string, unknown>>,
+      };
+    } finally {
+      await mf.dispose();
+    }
+  };
+  const head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 5\r\n" +
+    "transfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+
+  await t.step(
+    "50 MB behind a Content-Length of 5: refused as too large, read no further",
+    async () => {
+      const upstream = rawUpstream(head, chunkedBody(50_000_000));
+      try {
+        const { status, body } = await create(upstream);
+        assertEquals([status, body.error?.code], [502, "upstream_response_too_large"]);
+        // The cap is 1 MiB: what got written beyond it is what the sockets' buffers held.
+        assert(upstream.written() < 16_000_000, `${upstream.written()} bytes were read`);
+      } finally {
+        await upstream.close();
+      }
+    },
+  );
+
+  await t.step(
+    "a session behind a Content-Length of 5: read by its chunks, as HTTP/1.1 says",
+    async () => {
+      const session = JSON.stringify({
+        id: "cos_framed",
+        object: "crypto.onramp_session",
+        client_secret: "cos_framed_secret_abc",
+        created: 1,
+        livemode: false,
+        status: "initialized",
+        redirect_url: null,
+        transaction_details: {},
+      });
+      const bytes = new TextEncoder().encode(session);
+      const upstream = rawUpstream(
+        head,
+        new TextEncoder().encode(
+          `${bytes.length.toString(16)}\r\n${session}\r\n0\r\n\r\n`,
+        ),
+      );
+      try {
+        const { status, body } = await create(upstream);
+        assertEquals([status, body.id], [200, "cos_framed"] as unknown[]);
+      } finally {
+        await upstream.close();
+      }
+    },
+  );
 });
