@@ -28,6 +28,10 @@
  * Durable Objects (`createDurableObjectStore`, `createDurableObjectEventStore`) for
  * Cloudflare Workers.
  *
+ * On Node, pass `createNodeFetch()` from the `./node` entry point as the `fetch` option: it reaches
+ * Stripe through a pool of keep-alive connections, where Node's own `fetch` costs several times
+ * the CPU of the whole middleware per call.
+ *
  * The typed Stripe client underneath is available on its own as {@linkcode createOnrampClient}.
  *
  * @module

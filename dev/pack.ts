@@ -23,12 +23,14 @@ export const ENTRY_POINTS: Readonly<Record<string, string>> = {
   "./deno-kv": "stores/deno_kv.ts",
   "./durable-object": "stores/durable_object.ts",
   "./mock": "mock/stripe_mock.ts",
+  "./node": "transports/node.ts",
 };
 
 // The packages of the library: hono is the platform's own (a peer), the rest are ours
-// (openapi3-ts for the OpenAPI document's types only: nothing of it runs).
+// (openapi3-ts for the OpenAPI document's types only: nothing of it runs; undici for the `./node`
+// entry only, which nothing else imports).
 const PEERS = ["hono"];
-const DEPENDENCIES = ["zod", "openapi-fetch", "openapi3-ts"];
+const DEPENDENCIES = ["zod", "openapi-fetch", "openapi3-ts", "undici"];
 
 interface DenoConfig {
   name: string;
@@ -116,7 +118,7 @@ async function emitTypes(config: DenoConfig): Promise<void> {
       await Deno.copyFile(`${ROOT}${file}`, `${stage}/${file}`);
     }
     const dependencies = Object.fromEntries(
-      [...PEERS, ...DEPENDENCIES, "typescript"].map((
+      [...PEERS, ...DEPENDENCIES, "typescript", "@types/node"].map((
         name,
       ) => [name, rangeOf(config, name)]),
     );
@@ -138,7 +140,8 @@ async function emitTypes(config: DenoConfig): Promise<void> {
         module: "esnext",
         moduleResolution: "bundler",
         lib: ["es2022", "dom", "dom.iterable"],
-        types: [],
+        // Node's, for the `./node` entry's `node:*` imports.
+        types: ["node"],
         strict: true,
         skipLibCheck: true,
         declaration: true,

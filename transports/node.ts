@@ -4,8 +4,8 @@
  * own `fetch` costs several times the CPU of the whole middleware per call, and `node:http`
  * about twice what undici's dispatcher does; this one sends the client's calls through the
  * dispatcher from their parts, and hands the client the answer's bytes, without a web
- * `Request` or `Response` being built. This entry imports `node:*` and `undici`, and stays out
- * of the Deno and Workers paths.
+ * `Request` or `Response` being built. It is the package's `./node` entry point
+ * (`@onramp/edge/node`): it imports `node:*` and `undici`, and no other entry point imports it.
  *
  * ```ts
  * import { Hono } from "hono";

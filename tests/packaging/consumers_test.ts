@@ -4,7 +4,7 @@
  *
  * 1. a Cloudflare Worker bundled by wrangler, run in workerd (Miniflare);
  * 2. a Node project: strict `tsc` of a file using the exported types, then run on
- *    `@hono/node-server`;
+ *    `@hono/node-server`, reaching Stripe (the mock, over HTTP) through `./node`'s undici pool;
  * 3. a Deno project importing every entry point;
  * 4. a frontend: `openapi-typescript` turns the served `/openapi.json` into types, and an
  *    `openapi-fetch` client calls `POST /sessions` in a type-checked script.
@@ -13,6 +13,7 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import { Miniflare } from "miniflare";
 import { consumerProject, packedTarball } from "../_helpers/consumer_project.ts";
 import { spawnServer } from "../_helpers/spawn_server.ts";
+import { createStripeMock } from "../../mock/stripe_mock.ts";
 
 const STRICT_TSCONFIG = JSON.stringify({
   compilerOptions: {
@@ -30,7 +31,8 @@ const STRICT_TSCONFIG = JSON.stringify({
   include: ["*.ts"],
 });
 
-// What a platform's own server file looks like: one line of Hono, the embedded mock as Stripe.
+// What a platform's own server file looks like: one line of Hono, Stripe reached through the
+// package's undici transport (here, the mock served over HTTP by the test).
 const NODE_SERVER = `
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
@@ -41,14 +43,15 @@ import {
   OnrampError,
   type PublicSession,
 } from "@onramp/edge";
-import { createStripeMock } from "@onramp/edge/mock";
+import { createNodeFetch } from "@onramp/edge/node";
 
 const onSessionUpdated: OnSessionUpdated = (session) => {
   if (session.status === "fulfillment_complete") console.log("credited", session.id);
 };
 const options: CryptoOnrampOptions = {
   stripeSecretKey: "sk_test_node_consumer",
-  fetch: createStripeMock().fetch,
+  stripeApiBase: process.env.STRIPE_API_BASE ?? "",
+  fetch: createNodeFetch(),
   webhooks: { secret: "whsec_node_consumer", onSessionUpdated },
   resolveCustomer: (c) => {
     if (c.req.header("x-blocked") !== undefined) {
@@ -153,11 +156,25 @@ cryptoOnramp({ stripeSecretKey: "sk_test_x", timeoutMs: "10s" });
 `,
   });
   await project.run("npx", ["tsc"]);
-  const server = await spawnServer("node", [`${project.dir}/build/server.js`], {});
+  // Stripe, over HTTP: the mock, noting who calls (Node's fetch names itself; undici's
+  // dispatcher, which `createNodeFetch()` drives, sends no User-Agent).
+  const mock = createStripeMock();
+  const agents: string[] = [];
+  const stripe = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, (request) => {
+    agents.push(request.headers.get("user-agent") ?? "none");
+    return mock.fetch(request);
+  });
+  const server = await spawnServer("node", [`${project.dir}/build/server.js`], {
+    STRIPE_API_BASE: `http://127.0.0.1:${stripe.addr.port}`,
+  }).catch(async (error) => {
+    await stripe.shutdown();
+    throw error;
+  });
   try {
     const { status, body } = await mint(server.url);
     assertEquals(status, 200, JSON.stringify(body));
     assertMatch(String(body.id), /^cos_/);
+    assertEquals(agents, ["none"]);
     const refused = await fetch(`${server.url}/onramp/sessions`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-blocked": "1" },
@@ -167,6 +184,7 @@ cryptoOnramp({ stripeSecretKey: "sk_test_x", timeoutMs: "10s" });
     assertEquals((await refused.json()).error.message, "Blocked");
   } finally {
     await server.stop();
+    await stripe.shutdown();
   }
 });
 
@@ -182,6 +200,7 @@ import { cryptoOnramp, createOnrampClient } from "@onramp/edge";
 import { createDenoKvEventStore, createDenoKvStore } from "@onramp/edge/deno-kv";
 import { createDurableObjectStore, RateLimiterDurableObject, WebhookEventsDurableObject } from "@onramp/edge/durable-object";
 import { createStripeMock } from "@onramp/edge/mock";
+import { createNodeFetch } from "@onramp/edge/node";
 
 const kv = await Deno.openKv(":memory:");
 const mock = createStripeMock();
@@ -204,6 +223,7 @@ console.log(JSON.stringify({
   id: again.id,
   limit: res.headers.get("ratelimit-remaining"),
   durableObjects: [typeof createDurableObjectStore, typeof RateLimiterDurableObject, typeof WebhookEventsDurableObject],
+  node: typeof createNodeFetch,
 }));
 kv.close();
 `,
@@ -214,6 +234,7 @@ kv.close();
   assertMatch(printed.id, /^cos_/);
   assertEquals(printed.limit, "4");
   assertEquals(printed.durableObjects, ["function", "function", "function"]);
+  assertEquals(printed.node, "function");
 });
 
 Deno.test("a frontend types its calls from the served /openapi.json and mints with openapi-fetch", async () => {
